@@ -1,0 +1,97 @@
+"""Shared fixtures: a content folder per test, an app over it, parsed HTML."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+
+from webapp import create_app
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Headers htmx 4 sends when it will swap the answer into part of a page.
+HTMX_PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+
+def post_text(title: str = "A post", date: str = "2024-08-08", body: str = "Body.", **fields: Any) -> str:
+    """A Markdown file with YAML front matter; extra fields are written as given."""
+    lines = ["---", f"title: {title}", f"date: {date}"]
+    lines += [f"{key}: {value}" for key, value in fields.items()]
+    lines += ["---", "", textwrap.dedent(body).strip(), ""]
+    return "\n".join(lines)
+
+
+WritePost = Callable[..., Path]
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def write_post(content_dir: Path) -> WritePost:
+    """Write a post file: ``write_post("a.md", title=..., body=...)`` or raw ``text=``."""
+
+    def write(name: str, text: str | None = None, **kwargs: Any) -> Path:
+        path = content_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text if text is not None else post_text(**kwargs), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def make_app(content_dir: Path) -> Iterator[Callable[..., Flask]]:
+    apps: list[Flask] = []
+
+    def make(**config: Any) -> Flask:
+        settings = {"TESTING": True, "CONTENT_DIR": str(content_dir), **config}
+        app = create_app(settings)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["blog"].folder.close()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def sample_app() -> Iterator[Flask]:
+    """The app over the repository's own content/ folder."""
+    app = create_app({"TESTING": True, "CONTENT_DIR": str(PROJECT_ROOT / "content")})
+    yield app
+    app.extensions["blog"].folder.close()
+
+
+def parse(response: Any) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+@pytest.fixture(autouse=True)
+def _no_blog_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests configure apps explicitly; the developer's BLOG_*/CACHE_* must not leak in."""
+    for key in list(os.environ):
+        if key.startswith(("BLOG_", "CACHE_")):
+            monkeypatch.delenv(key)

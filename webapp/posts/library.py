@@ -1,0 +1,310 @@
+"""All the posts in a content folder, kept current with the files on disk.
+
+``ContentFolder`` owns the mutable part: which files exist, the last good
+Post read from each, and the errors. Each change produces a new immutable
+``Snapshot``; each request asks for a ``Library``, the posts visible at that
+moment (drafts and scheduled posts filtered), which is memoised until a file
+changes or a scheduled post's time comes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import logging
+import os
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from .models import Post, Tag
+from .reader import PostError, ReaderSettings, is_inside, iter_post_files, read_post
+from .watch import Watcher, make_watcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TagCount:
+    tag: Tag
+    count: int
+
+
+@dataclass(frozen=True)
+class Library:
+    """The posts a reader can see at one moment, newest first."""
+
+    posts: tuple[Post, ...]
+    version: str
+    errors: tuple[PostError, ...] = ()
+    next_publication: datetime | None = None
+
+    @cached_property
+    def _by_slug(self) -> dict[str, Post]:
+        return {post.slug: post for post in self.posts}
+
+    @cached_property
+    def _by_tag(self) -> dict[str, tuple[Post, ...]]:
+        index: dict[str, list[Post]] = {}
+        for post in self.posts:
+            for tag in post.tags:
+                index.setdefault(tag.slug, []).append(post)
+        return {slug: tuple(posts) for slug, posts in index.items()}
+
+    @cached_property
+    def _tags(self) -> dict[str, TagCount]:
+        """Each tag once, in the form most posts write it (ties: alphabetical)."""
+        forms: dict[str, Counter[str]] = {}
+        for post in self.posts:
+            for tag in post.tags:
+                forms.setdefault(tag.slug, Counter())[tag.name] += 1
+        counts = {}
+        for slug, names in forms.items():
+            name = min(names, key=lambda n: (-names[n], n))
+            counts[slug] = TagCount(Tag(slug, name), len(self._by_tag[slug]))
+        return counts
+
+    @property
+    def tags(self) -> list[TagCount]:
+        """Every tag with its number of posts, alphabetically."""
+        return sorted(self._tags.values(), key=lambda tc: tc.tag.name.casefold())
+
+    def tag(self, slug: str) -> Tag | None:
+        found = self._tags.get(slug)
+        return found.tag if found else None
+
+    def display_tags(self, post: Post) -> tuple[Tag, ...]:
+        """A post's tags in the site-wide display form."""
+        return tuple(self._tags[t.slug].tag if t.slug in self._tags else t for t in post.tags)
+
+    def get(self, slug: str) -> Post | None:
+        return self._by_slug.get(slug)
+
+    def by_tag(self, *slugs: str) -> tuple[Post, ...]:
+        """Posts having every one of the tags, newest first."""
+        if not slugs:
+            return self.posts
+        groups = sorted((self._by_tag.get(slug, ()) for slug in set(slugs)), key=len)
+        others = [{post.slug for post in group} for group in groups[1:]]
+        return tuple(post for post in groups[0] if all(post.slug in group for group in others))
+
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {post.slug: index for index, post in enumerate(self.posts)}
+
+    def neighbours(self, post: Post) -> tuple[Post | None, Post | None]:
+        """(newer, older) posts next to this one."""
+        index = self._positions.get(post.slug)
+        if index is None:
+            return None, None
+        newer = self.posts[index - 1] if index > 0 else None
+        older = self.posts[index + 1] if index + 1 < len(self.posts) else None
+        return newer, older
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every good post in the folder at one moment, drafts and future posts included."""
+
+    posts: tuple[Post, ...]
+    errors: tuple[PostError, ...]
+    digest: str
+    #: Publication times of posts that were in the future when built, sorted.
+    scheduled: tuple[datetime, ...] = ()
+    _views: dict[tuple[int, bool], Library] = field(default_factory=dict, compare=False)
+
+    def library(self, now: datetime, *, drafts: bool = False) -> Library:
+        """The posts visible at ``now``, built once per scheduled moment passed."""
+        epoch = bisect.bisect_right(self.scheduled, now)
+        key = (epoch, drafts)
+        view = self._views.get(key)
+        if view is None:
+            pending = set(self.scheduled[epoch:])
+            visible = tuple(
+                post
+                for post in self.posts
+                if (drafts or not post.draft) and post.published not in pending
+            )
+            upcoming = self.scheduled[epoch] if epoch < len(self.scheduled) else None
+            version = f"{self.digest}.{epoch}{'d' if drafts else ''}"
+            view = Library(visible, version, self.errors, upcoming)
+            self._views[key] = view
+        return view
+
+
+@dataclass
+class _Entry:
+    """What is known about one file: its stat, the last good post, its current error."""
+
+    stat: tuple[int, int, int] | None
+    post: Post | None = None
+    error: PostError | None = None
+
+
+def _stat_key(stat: os.stat_result) -> tuple[int, int, int]:
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+class ContentFolder:
+    """The posts below one folder, re-read only where files changed."""
+
+    def __init__(
+        self,
+        root: Path,
+        settings: ReaderSettings,
+        *,
+        poll_interval: float = 1.0,
+        use_inotify: bool = True,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.root = root.resolve()
+        self.settings = settings
+        self.poll_interval = poll_interval
+        self.use_inotify = use_inotify
+        self._entries: dict[Path, _Entry] = {}
+        self._lock = threading.Lock()
+        self._watcher: Watcher | None = None
+        self._watcher_pid: int | None = None
+        self._snapshot = Snapshot((), (), "empty")
+        self._now = now
+
+    # -- asking ---------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, after taking in whatever changed on disk."""
+        with self._lock:
+            if self._refresh():
+                self._snapshot = self._build()
+        return self._snapshot
+
+    def library(self, now: datetime, *, drafts: bool = False) -> Library:
+        return self.snapshot().library(now, drafts=drafts)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._watcher is not None:
+                self._watcher.close()
+                self._watcher = None
+
+    # -- noticing changes -----------------------------------------------------
+
+    def _refresh(self) -> bool:
+        """Apply changes on disk to the entries; True if anything changed."""
+        if self._watcher is None or self._watcher_pid != os.getpid():
+            # First use in this process (e.g. a forked server worker): a watcher
+            # of our own, then one full look at the files.
+            self._watcher = make_watcher(
+                self.root, poll_interval=self.poll_interval, use_inotify=self.use_inotify
+            )
+            self._watcher_pid = os.getpid()
+            return self._rescan()
+        changes = self._watcher.poll()
+        if not changes:
+            return False
+        if changes.rescan:
+            return self._rescan()
+        changed = False
+        for folder in changes.folders:
+            changed |= self._rescan_folder(folder)
+        for path in changes.files:
+            changed |= self._reread(path)
+        return changed
+
+    def _rescan(self) -> bool:
+        if not self.root.is_dir():
+            if self._entries:
+                log.warning("content folder %s is missing; serving what was read", self.root)
+            else:
+                log.error("content folder %s does not exist", self.root)
+            return False
+        return self._rescan_folder(self.root)
+
+    def _rescan_folder(self, folder: Path) -> bool:
+        """Compare everything below folder with what we know: stat first, read on change."""
+        found: dict[Path, os.stat_result] = {}
+        if folder.is_dir() and is_inside(folder, self.root):
+            for entry in iter_post_files(folder, self.root):
+                try:
+                    found[Path(entry.path)] = entry.stat()
+                except OSError:
+                    continue
+        changed = False
+        prefix = folder if folder != self.root else None
+        for path in [p for p in self._entries if prefix is None or p.is_relative_to(prefix)]:
+            if path not in found:
+                del self._entries[path]
+                changed = True
+        for path, stat in found.items():
+            entry = self._entries.get(path)
+            if entry is None or entry.stat != _stat_key(stat):
+                changed |= self._reread(path)
+        return changed
+
+    def _reread(self, path: Path) -> bool:
+        """Read one file again. A failed read keeps the last good post."""
+        entry = self._entries.get(path)
+        try:
+            stat = path.stat()
+            if not path.is_file() or (path.is_symlink() and not is_inside(path, self.root)):
+                raise FileNotFoundError(path)
+        except OSError:
+            # Deleted or renamed away, perhaps between listing and reading.
+            return self._entries.pop(path, None) is not None
+        key = _stat_key(stat)
+        try:
+            post = read_post(path, self.root, self.settings)
+        except PostError as error:
+            if entry is None:
+                entry = self._entries[path] = _Entry(key)
+            if entry.error is None or str(entry.error) != str(error):
+                if entry.post is not None:
+                    log.warning("%s (still serving the last version that read cleanly)", error)
+                else:
+                    log.warning("%s", error)
+            entry.stat, entry.error = key, error
+            return True
+        if entry is not None and entry.post is not None and entry.post.digest == post.digest:
+            entry.stat, entry.error = key, None
+            return False
+        self._entries[path] = _Entry(key, post)
+        return True
+
+    # -- building snapshots ----------------------------------------------------
+
+    def _build(self) -> Snapshot:
+        errors: list[PostError] = []
+        chosen: dict[str, Post] = {}
+        for path in sorted(self._entries):
+            entry = self._entries[path]
+            if entry.error is not None:
+                errors.append(entry.error)
+            post = entry.post
+            if post is None:
+                continue
+            other = chosen.get(post.slug)
+            if other is not None:
+                errors.append(
+                    PostError(
+                        post.source,
+                        f"slug {post.slug!r} is already used by {other.source}; this file is skipped",
+                        field="slug",
+                    )
+                )
+                continue
+            chosen[post.slug] = post
+        posts = sorted(chosen.values(), key=lambda p: (p.published, p.slug), reverse=True)
+        now = self._now()
+        scheduled = tuple(sorted({p.published for p in posts if p.published > now}))
+        return Snapshot(tuple(posts), tuple(errors), _digest(posts), scheduled)
+
+
+def _digest(posts: Sequence[Post]) -> str:
+    """Identifies the content: equal for equal files, on any host or worker."""
+    hasher = hashlib.blake2b(digest_size=8)
+    for post in sorted(posts, key=lambda p: str(p.source)):
+        hasher.update(f"{post.source}\0{post.digest}\0".encode())
+    return hasher.hexdigest()

@@ -1,0 +1,110 @@
+"""The values the rest of the site is built from: posts, their tags and footnotes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+
+
+@dataclass(frozen=True, order=True)
+class Tag:
+    """A tag: its URL slug (its identity) and the form an author wrote it in."""
+
+    slug: str
+    name: str = field(compare=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """One footnote: its label in the source, the number readers see, and its HTML."""
+
+    id: str
+    number: int
+    html: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading of a post's body, for its table of contents."""
+
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A post body turned into HTML, with each footnote's own HTML beside it."""
+
+    html: str
+    footnotes: tuple[Footnote, ...] = ()
+    headings: tuple[Heading, ...] = ()
+
+    def footnote(self, footnote_id: str) -> Footnote | None:
+        return next((f for f in self.footnotes if f.id == footnote_id), None)
+
+
+@dataclass(frozen=True, eq=False)
+class Post:
+    """A post as read from one file.
+
+    Posts compare by identity: each read of a file is a new post.
+    Metadata is read eagerly; the body is rendered on first use (through the
+    renderer's bounded cache), so a site of 10,000 posts starts quickly and
+    does not hold every body's HTML in memory.
+    """
+
+    slug: str
+    title: str
+    published: datetime
+    source: PurePosixPath
+    body: str = field(repr=False)
+    tags: tuple[Tag, ...] = ()
+    summary_text: str | None = None
+    draft: bool = False
+    updated: datetime | None = None
+    aliases: tuple[str, ...] = ()
+    digest: str = ""
+    extra: Mapping[str, object] = field(default_factory=dict, repr=False, compare=False)
+    renderer: Callable[[str], Rendered] | None = field(default=None, repr=False, compare=False)
+    summarizer: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def rendered(self) -> Rendered:
+        if self.renderer is None:
+            raise RuntimeError(f"{self.source}: post was built without a renderer")
+        return self.renderer(self.body)
+
+    @property
+    def html(self) -> str:
+        return self.rendered.html
+
+    @property
+    def footnotes(self) -> tuple[Footnote, ...]:
+        return self.rendered.footnotes
+
+    @property
+    def summary(self) -> str:
+        if self.summary_text is not None:
+            return self.summary_text
+        return self.summarizer(self.body) if self.summarizer else ""
+
+    @property
+    def word_count(self) -> int:
+        return len(self.body.split())
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes to read at 230 words a minute, never less than one."""
+        return max(1, round(self.word_count / 230))
+
+    def has_tag(self, slug: str) -> bool:
+        return any(tag.slug == slug for tag in self.tags)
+
+    def __html__(self) -> str:
+        return self.html

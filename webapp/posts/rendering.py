@@ -1,0 +1,244 @@
+"""The one Markdown configuration: a post body to HTML, plus each footnote's HTML.
+
+Python-Markdown instances are not thread-safe and are slow to build, so each
+thread keeps one and resets it between documents. Results are memoised per
+renderer in a bounded LRU keyed by the body text (a str caches its own hash,
+so a hit costs a dict lookup).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+import threading
+import xml.etree.ElementTree as etree
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import quote
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.footnotes import NBSP_PLACEHOLDER
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+
+from .models import Footnote, Heading, Rendered
+
+#: Where the footnotes section ends up, and how references find their popover.
+FOOTNOTES_HEADING_ID = "footnotes"
+POPOVER_CONTENT_ID = "footnote-popover-content"
+
+EXTENSIONS: list[str] = [
+    "abbr",
+    "attr_list",
+    "def_list",
+    "fenced_code",
+    "footnotes",
+    "md_in_html",
+    "tables",
+    "codehilite",
+    "smarty",
+    "toc",
+    "pymdownx.magiclink",
+]
+
+EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
+    "footnotes": {
+        # "#fn:1" is not a valid CSS selector; "#fn-1" is.
+        "SEPARATOR": "-",
+        # Text presentation selector: keeps the arrow from turning into an emoji.
+        "BACKLINK_TEXT": "&#8617;&#xFE0E;",
+        "BACKLINK_TITLE": "Back to reference {} in the text",
+    },
+    "codehilite": {"css_class": "highlight", "guess_lang": False},
+    # Alignment as an attribute, not an inline style, so a strict CSP holds.
+    "tables": {"use_align_attribute": True},
+    "pymdownx.magiclink": {"hide_protocol": False, "repo_url_shortener": False},
+    "toc": {
+        "slugify": slugify_unicode,
+        "permalink": "#",
+        "permalink_class": "heading-anchor",
+        "permalink_title": "Link to this section",
+        "toc_depth": "2-4",
+    },
+}
+
+
+class _PostTreeprocessor(Treeprocessor):
+    """Shapes footnotes for popovers and collects each footnote's HTML.
+
+    Registered below priority 0 so it runs after every built-in tree
+    processor (inline patterns, footnote duplicates, unescaping).
+    """
+
+    def __init__(self, md: markdown.Markdown) -> None:
+        super().__init__(md)
+        self.footnotes: list[Footnote] = []
+
+    def run(self, root: etree.Element) -> None:
+        self.footnotes = []
+        for sup in root.iter("sup"):
+            link = sup.find("a")
+            if link is None or link.get("class") != "footnote-ref":
+                continue
+            footnote_id = link.get("href", "").removeprefix("#fn-")
+            # Relative to the post's own URL (/posts/<slug>/), so the renderer
+            # needs to know neither the slug nor where the site is mounted.
+            link.set("hx-get", f"footnotes/{quote(footnote_id, safe='')}/")
+            link.set("hx-trigger", "footnote-open")
+            link.set("hx-target", f"#{POPOVER_CONTENT_ID}")
+            link.set("aria-label", f"Footnote {link.text}")
+        for section in root.iter("div"):
+            if section.get("class") == "footnote":
+                self._shape_section(section)
+                break
+
+    def _shape_section(self, section: etree.Element) -> None:
+        section.tag = "section"
+        section.set("class", "footnotes")
+        section.set("aria-labelledby", FOOTNOTES_HEADING_ID)
+        rule = section.find("hr")
+        if rule is not None:
+            section.remove(rule)
+        heading = etree.Element("h2", {"id": FOOTNOTES_HEADING_ID})
+        heading.text = "Notes"
+        section.insert(0, heading)
+        items = section.find("ol")
+        if items is None:
+            return
+        for number, item in enumerate(items.findall("li"), start=1):
+            for backref in item.iter("a"):
+                if backref.get("class") == "footnote-backref":
+                    backref.set("aria-label", backref.get("title", ""))
+            footnote_id = item.get("id", "").removeprefix("fn-")
+            self.footnotes.append(Footnote(footnote_id, number, self._inner_html(item)))
+
+    def _inner_html(self, item: etree.Element) -> str:
+        """Serialise a footnote's content without its back-references."""
+        wrapper = etree.Element("div")
+        wrapper.text = item.text
+        wrapper.extend(copy.deepcopy(child) for child in item)
+        for parent in list(wrapper.iter()):
+            for child in list(parent):
+                if child.tag == "a" and child.get("class") == "footnote-backref":
+                    _remove_keeping_tail(parent, child)
+        for node in wrapper.iter():
+            if node.text:
+                node.text = node.text.replace(NBSP_PLACEHOLDER, "")
+            if node.tail:
+                node.tail = node.tail.replace(NBSP_PLACEHOLDER, "")
+        html = self.md.serializer(wrapper)
+        html = html[len("<div>") : -len("</div>")]
+        for postprocessor in self.md.postprocessors:
+            html = postprocessor.run(html)
+        return html.strip()
+
+
+def _remove_keeping_tail(parent: etree.Element, child: etree.Element) -> None:
+    if child.tail:
+        index = list(parent).index(child)
+        if index:
+            previous = parent[index - 1]
+            previous.tail = (previous.tail or "") + child.tail
+        else:
+            parent.text = (parent.text or "") + child.tail
+    parent.remove(child)
+
+
+class _PostExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_PostTreeprocessor(md), "marginalia-post", -10)
+
+
+_SCROLLABLE_PRE = re.compile(r'<div class="highlight"><pre>')
+
+
+class Renderer:
+    """Renders post bodies with the site's Markdown configuration."""
+
+    def __init__(self, *, cache_size: int = 512) -> None:
+        self._local = threading.local()
+        self.render = functools.lru_cache(maxsize=cache_size)(self._render)
+
+    def __call__(self, body: str) -> Rendered:
+        return self.render(body)
+
+    def _markdown(self) -> markdown.Markdown:
+        md: markdown.Markdown | None = getattr(self._local, "md", None)
+        if md is None:
+            md = markdown.Markdown(
+                extensions=[*EXTENSIONS, _PostExtension()],
+                extension_configs=EXTENSION_CONFIGS,
+                output_format="html",
+            )
+            self._local.md = md
+        return md
+
+    def _render(self, body: str) -> Rendered:
+        md = self._markdown()
+        md.reset()
+        html = md.convert(body)
+        # Code blocks scroll sideways on narrow screens; a scrollable region
+        # must be reachable by keyboard.
+        html = _SCROLLABLE_PRE.sub('<div class="highlight"><pre tabindex="0">', html)
+        collector = md.treeprocessors["marginalia-post"]
+        assert isinstance(collector, _PostTreeprocessor)
+        headings = tuple(_flatten_headings(getattr(md, "toc_tokens", [])))
+        return Rendered(html=html, footnotes=tuple(collector.footnotes), headings=headings)
+
+
+def _flatten_headings(tokens: list[dict[str, Any]]) -> list[Heading]:
+    flat: list[Heading] = []
+    for token in tokens:
+        flat.append(Heading(int(token["level"]), str(token["id"]), unescape(str(token["name"]))))
+        flat.extend(_flatten_headings(token.get("children", [])))
+    return flat
+
+
+# --- summaries --------------------------------------------------------------
+
+_NOT_A_PARAGRAPH = re.compile(
+    r"""^(?:\#|>|```|~~~|\s{4}|\t|\||<|\[\^|[-*+]\s|\d+[.)]\s|(?:[-*_]\s*){3,}$|!\[|\{)"""
+)
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]]*\]")
+_SUMMARY_LIMIT = 300
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """The visible text of an HTML fragment, whitespace collapsed."""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    return " ".join("".join(extractor.parts).split())
+
+
+@functools.lru_cache(maxsize=4096)
+def summarize(body: str) -> str:
+    """The first paragraph of a Markdown body as plain text, shortened if long.
+
+    Only that paragraph is rendered (for smart quotes and inline markup), so
+    a listing of many posts never renders whole bodies.
+    """
+    for block in re.split(r"\n\s*\n", body.strip()):
+        block = block.strip()
+        if not block or _NOT_A_PARAGRAPH.match(block):
+            continue
+        inline = markdown.markdown(_FOOTNOTE_REF.sub("", block), extensions=["smarty"])
+        text = html_to_text(inline)
+        if not text:
+            continue
+        if len(text) > _SUMMARY_LIMIT:
+            text = text[:_SUMMARY_LIMIT].rsplit(" ", 1)[0].rstrip(",;:—–-") + "…"
+        return text
+    return ""
