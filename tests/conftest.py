@@ -21,7 +21,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HTMX_PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
 
 
-def post_text(title: str = "A post", date: str = "2024-08-08", body: str = "Body.", **fields: Any) -> str:
+def post_text(
+    title: str = "A post", date: str = "2024-08-08", body: str = "Body.", **fields: Any
+) -> str:
     """A Markdown file with YAML front matter; extra fields are written as given."""
     lines = ["---", f"title: {title}", f"date: {date}"]
     lines += [f"{key}: {value}" for key, value in fields.items()]

@@ -86,7 +86,9 @@ def test_drafts_are_hidden_unless_asked_for(write_post: WritePost, make_folder: 
     assert sorted(slugs(folder, drafts=True)) == ["public", "wip"]
 
 
-def test_scheduled_posts_appear_at_their_time(write_post: WritePost, make_folder: MakeFolder) -> None:
+def test_scheduled_posts_appear_at_their_time(
+    write_post: WritePost, make_folder: MakeFolder
+) -> None:
     write_post("now.md", date="2024-12-31")
     write_post("later.md", date="2025-01-01T18:00:00+00:00")
     folder = make_folder()

@@ -8,7 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from webapp.posts import PostError, ReaderSettings, Renderer, parse_post, read_post, slugify, summarize
+from webapp.posts import (
+    PostError,
+    ReaderSettings,
+    Renderer,
+    parse_post,
+    read_post,
+    slugify,
+    summarize,
+)
 
 SETTINGS = ReaderSettings(renderer=Renderer(), summarizer=summarize)
 
@@ -18,7 +26,9 @@ def parse(text: str | bytes, name: str = "post.md", settings: ReaderSettings = S
     return parse_post(raw, PurePosixPath(name), settings)
 
 
-def error_of(text: str | bytes, name: str = "post.md", settings: ReaderSettings = SETTINGS) -> PostError:
+def error_of(
+    text: str | bytes, name: str = "post.md", settings: ReaderSettings = SETTINGS
+) -> PostError:
     with pytest.raises(PostError) as caught:
         parse(text, name, settings)
     return caught.value
@@ -42,8 +52,12 @@ def test_reads_the_typical_post() -> None:
 
 
 def test_slug_comes_from_the_file_name_without_a_jekyll_date() -> None:
-    assert parse("---\ntitle: T\ndate: 2024-01-01\n---\nx", "2024-08-08-My Post.md").slug == "my-post"
-    assert parse("---\ntitle: T\ndate: 2024-01-01\n---\nx", "notes/plain-name.md").slug == "plain-name"
+    assert (
+        parse("---\ntitle: T\ndate: 2024-01-01\n---\nx", "2024-08-08-My Post.md").slug == "my-post"
+    )
+    assert (
+        parse("---\ntitle: T\ndate: 2024-01-01\n---\nx", "notes/plain-name.md").slug == "plain-name"
+    )
 
 
 def test_explicit_slug_wins_and_is_made_url_safe() -> None:
@@ -98,7 +112,8 @@ def test_summary_and_draft_from_front_matter() -> None:
 def test_default_summary_is_the_first_paragraph_as_text() -> None:
     post = parse(
         "---\ntitle: T\ndate: 2024-01-01\n---\n"
-        "# A heading\n\n> A quote\n\nIt's *the* [first](https://x.org) \"paragraph\"[^1] -- really.\n\n"
+        "# A heading\n\n> A quote\n\n"
+        'It\'s *the* [first](https://x.org) "paragraph"[^1] -- really.\n\n'
         "Second.\n\n[^1]: Note."
     )
     assert post.summary == "It’s the first “paragraph” – really."
@@ -125,7 +140,11 @@ def test_utf8_with_a_byte_order_mark_and_crlf_line_ends() -> None:
 
 def test_json_front_matter() -> None:
     post = parse('{\n  "title": "From JSON",\n  "date": "2024-02-03",\n  "tags": ["a"]\n}\nBody')
-    assert (post.title, post.published.date(), post.tags[0].slug) == ("From JSON", date(2024, 2, 3), "a")
+    assert (post.title, post.published.date(), post.tags[0].slug) == (
+        "From JSON",
+        date(2024, 2, 3),
+        "a",
+    )
 
 
 # --- bad input: each error names the file, the line and the field ---------------

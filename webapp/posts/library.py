@@ -227,9 +227,9 @@ class ContentFolder:
         """Compare everything below folder with what we know: stat first, read on change."""
         found: dict[Path, os.stat_result] = {}
         if folder.is_dir() and is_inside(folder, self.root):
-            for entry in iter_post_files(folder, self.root):
+            for file in iter_post_files(folder, self.root):
                 try:
-                    found[Path(entry.path)] = entry.stat()
+                    found[Path(file.path)] = file.stat()
                 except OSError:
                     continue
         changed = False
@@ -239,8 +239,8 @@ class ContentFolder:
                 del self._entries[path]
                 changed = True
         for path, stat in found.items():
-            entry = self._entries.get(path)
-            if entry is None or entry.stat != _stat_key(stat):
+            known = self._entries.get(path)
+            if known is None or known.stat != _stat_key(stat):
                 changed |= self._reread(path)
         return changed
 
@@ -290,7 +290,7 @@ class ContentFolder:
                 errors.append(
                     PostError(
                         post.source,
-                        f"slug {post.slug!r} is already used by {other.source}; this file is skipped",
+                        f"slug {post.slug!r} is already used by {other.source}; skipped",
                         field="slug",
                     )
                 )

@@ -162,7 +162,9 @@ def _decode(raw: bytes, source: PurePosixPath) -> str:
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise PostError(
-            source, f"is not UTF-8 text (byte 0x{raw[error.start]:02x} cannot be decoded)", line=line
+            source,
+            f"is not UTF-8 text (byte 0x{raw[error.start]:02x} cannot be decoded)",
+            line=line,
         ) from error
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
@@ -178,9 +180,7 @@ def _split_front_matter(
     offset_lines = text.count("\n", 0, len(text) - len(stripped))
     handler = frontmatter.detect_format(stripped, HANDLERS)
     if handler is None:
-        raise PostError(
-            source, "has no front matter: start the file with a line of '---'", line=1
-        )
+        raise PostError(source, "has no front matter: start the file with a line of '---'", line=1)
     assert handler.FM_BOUNDARY is not None
     opening = handler.FM_BOUNDARY.search(stripped)
     assert opening is not None
@@ -212,9 +212,7 @@ def _split_front_matter(
         raise PostError(source, f"front matter is not valid TOML: {error}", line=fm_line) from None
     except json.JSONDecodeError as error:
         line = base_line + error.lineno - 1
-        raise PostError(
-            source, f"front matter is not valid JSON: {error.msg}", line=line
-        ) from None
+        raise PostError(source, f"front matter is not valid JSON: {error.msg}", line=line) from None
     except (ValueError, TypeError, RecursionError) as error:
         # PyYAML raises a plain ValueError for impossible dates such as 2024-02-30.
         bad = _first_bad_date(fm_text, base_line)
@@ -223,7 +221,9 @@ def _split_front_matter(
             raise PostError(
                 source, f"{value} is not a real date ({error})", line=line, field=key
             ) from None
-        raise PostError(source, f"front matter has an invalid value: {error}", line=fm_line) from None
+        raise PostError(
+            source, f"front matter has an invalid value: {error}", line=fm_line
+        ) from None
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -75,6 +76,8 @@ class InotifyWatcher:
         self._mask = self._file_events | self._folder_events | flags.MOVE_SELF | flags.ONLYDIR
         self.root = root
         self._inotify = INotify(nonblocking=True)
+        # Close the descriptor when the watcher is dropped, even if nobody calls close().
+        self._finalizer = weakref.finalize(self, self._inotify.close)
         self._folders: dict[int, Path] = {}
         self._root_lost = False
         self._watch_tree(root)
@@ -140,7 +143,7 @@ class InotifyWatcher:
         return changes
 
     def close(self) -> None:
-        self._inotify.close()
+        self._finalizer()
 
 
 class WatchUnavailable(Exception):

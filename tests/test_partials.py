@@ -1,0 +1,130 @@
+"""htmx fragments: what htmx gets, what everyone else gets, and the headers."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from tests.conftest import HTMX_PARTIAL, WritePost, parse
+
+BOOSTED = {"HX-Request": "true", "HX-Request-Type": "full", "HX-Boosted": "true"}
+HISTORY_RESTORE = {"HX-History-Restore-Request": "true", "HX-Request-Type": "full"}
+
+
+def setup_posts(write_post: WritePost) -> None:
+    write_post(
+        "a.md",
+        title="Alpha",
+        tags='["essay"]',
+        date="2024-01-01",
+        body="Text.[^1] More.[^note]\n\n[^1]: https://example.com/a\n[^note]: See [b](https://b.example).",
+    )
+    write_post("b.md", title="Beta", tags='["business"]', date="2024-01-02")
+
+
+def test_tag_fragment_is_the_listing_alone(write_post: WritePost, client: FlaskClient) -> None:
+    setup_posts(write_post)
+    response = client.get("/partials/tags/essay/", headers=HTMX_PARTIAL)
+    assert response.status_code == 200
+    assert {"HX-Request", "HX-Request-Type"} <= set(response.vary)
+    text = response.get_data(as_text=True)
+    assert "<html" not in text and "<body" not in text
+    fragment = parse(response)
+    assert [tag.name for tag in fragment.find_all(recursive=False)] == ["title", "section"]
+    assert fragment.title.get_text() == "Posts tagged “essay” · Marginalia"
+    assert fragment.section["id"] == "listing"
+    assert [a.get_text() for a in fragment.select("ol.post-list h2 a")] == ["Alpha"]
+    assert fragment.select_one("a[aria-current=page]")["href"] == "/tags/essay/"
+
+
+def test_index_fragment_restores_the_full_list(write_post: WritePost, client: FlaskClient) -> None:
+    setup_posts(write_post)
+    fragment = parse(client.get("/partials/", headers=HTMX_PARTIAL))
+    assert [a.get_text() for a in fragment.select("ol.post-list h2 a")] == ["Beta", "Alpha"]
+
+
+def test_a_fragment_url_without_htmx_redirects_to_its_page(
+    write_post: WritePost, client: FlaskClient
+) -> None:
+    setup_posts(write_post)
+    cases = {
+        "/partials/": "/",
+        "/partials/tags/essay/": "/tags/essay/",
+        "/posts/a/footnotes/1/": "/posts/a/#fn-1",
+    }
+    for headers in ({}, {"HX-Request": "true"}, BOOSTED, HISTORY_RESTORE):
+        for url, page in cases.items():
+            response = client.get(url, headers=headers)
+            assert (response.status_code, response.location) == (303, page), (url, headers)
+            assert {"HX-Request", "HX-Request-Type"} <= set(response.vary)
+
+
+def test_page_urls_answer_with_the_page_for_boosts_and_history_restores(
+    write_post: WritePost, client: FlaskClient
+) -> None:
+    setup_posts(write_post)
+    for headers in (BOOSTED, HISTORY_RESTORE):
+        page = parse(client.get("/tags/essay/", headers=headers))
+        assert page.html is not None and page.select_one("body #listing") is not None
+
+
+def test_footnote_fragment(write_post: WritePost, client: FlaskClient) -> None:
+    setup_posts(write_post)
+    response = client.get("/posts/a/footnotes/note/", headers=HTMX_PARTIAL)
+    assert response.status_code == 200
+    assert {"HX-Request", "HX-Request-Type"} <= set(response.vary)
+    fragment = parse(response)
+    assert fragment.html is None
+    assert " ".join(fragment.select_one(".footnote-text").get_text().split()) == "See b."
+    assert fragment.select_one(".footnote-text a")["href"] == "https://b.example"
+    assert fragment.select_one(".footnote-jump a")["href"] == "#fn-note"
+    assert fragment.select(".footnote-backref") == []
+
+
+def test_every_reference_names_a_fragment_that_exists(
+    write_post: WritePost, client: FlaskClient
+) -> None:
+    setup_posts(write_post)
+    page = parse(client.get("/posts/a/"))
+    refs = page.select("a.footnote-ref")
+    assert len(refs) == 2
+    for ref in refs:
+        url = "/posts/a/" + ref["hx-get"]  # relative to the post's own URL
+        assert client.get(url, headers=HTMX_PARTIAL).status_code == 200
+
+
+def test_an_unknown_note_is_a_404_fragment(write_post: WritePost, client: FlaskClient) -> None:
+    setup_posts(write_post)
+    for url in ("/posts/a/footnotes/9/", "/posts/nope/footnotes/1/"):
+        response = client.get(
+            url, headers={**HTMX_PARTIAL, "HX-Target": "div#footnote-popover-content"}
+        )
+        assert response.status_code == 404
+        fragment = parse(response)
+        assert fragment.html is None
+        assert fragment.select_one(".fragment-error").get_text() == "This note does not exist."
+
+
+def test_an_unknown_tag_fragment_keeps_the_listing_in_place(
+    write_post: WritePost, client: FlaskClient
+) -> None:
+    setup_posts(write_post)
+    response = client.get(
+        "/partials/tags/nope/", headers={**HTMX_PARTIAL, "HX-Target": "section#listing"}
+    )
+    assert response.status_code == 404
+    fragment = parse(response)
+    assert fragment.section["id"] == "listing"
+    assert fragment.select_one("#listing-title").get_text() == "Not found"
+
+
+def test_pager_links_in_fragments_swap_the_listing(write_post: WritePost, make_app) -> None:  # type: ignore[no-untyped-def]
+    for day in range(1, 4):
+        write_post(f"p{day}.md", tags='["essay"]', date=f"2024-01-0{day}")
+    client = make_app(PAGE_SIZE=2).test_client()
+    fragment = parse(client.get("/partials/tags/essay/", headers=HTMX_PARTIAL))
+    older = fragment.select_one(".pager a[rel=next]")
+    assert older["href"] == "/tags/essay/page/2/"
+    assert older["hx-get"] == "/partials/tags/essay/page/2/"
+    assert older["hx-push-url"] == "/tags/essay/page/2/"
+    page_two = parse(client.get(older["hx-get"], headers=HTMX_PARTIAL))
+    assert len(page_two.select("ol.post-list > li")) == 1

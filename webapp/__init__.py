@@ -1,0 +1,95 @@
+"""A blog served straight from Markdown files: ``create_app()`` builds the Flask app.
+
+Configuration is layered: ``DEFAULTS`` below, then ``BLOG_*`` environment
+variables (``BLOG_CONTENT_DIR`` sets ``CONTENT_DIR``; values are parsed as
+JSON where they can be), then flask-caching's own ``CACHE_*`` variables, then
+the mapping passed to ``create_app`` (tests use it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from htmx_flask import Htmx
+
+from .blog import Blog
+from .caching import cache, init_caching
+from .templating import init_templating
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    # Content
+    "CONTENT_DIR": str(PROJECT_ROOT / "content"),
+    "TIMEZONE": "UTC",
+    "SHOW_DRAFTS": False,
+    "MAX_POST_BYTES": 5 * 1024 * 1024,
+    # How often to rescan when the platform cannot notify us of changes.
+    "POLL_INTERVAL": 1.0,
+    "USE_INOTIFY": True,
+    # The site
+    "TITLE": "Marginalia",
+    "DESCRIPTION": "Essays and notes, with footnotes worth reading.",
+    "AUTHOR": "",
+    "PAGE_SIZE": 10,
+    # flask-caching
+    "CACHE_TYPE": "SimpleCache",
+    "CACHE_DEFAULT_TIMEOUT": 300,
+    "CACHE_THRESHOLD": 2000,
+    "CACHE_KEY_PREFIX": "blog:",
+}
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then ``BLOG_*`` and ``CACHE_*`` environment, then test_config."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    if app.debug:
+        # Template edits do not change the content version: do not cache them away.
+        app.config["CACHE_TYPE"] = "NullCache"
+    app.config.from_prefixed_env("BLOG")
+    app.config.update(_cache_env(os.environ))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    # NullCache (the debug default, or a deliberate choice) needs no warning.
+    app.config.setdefault("CACHE_NO_NULL_WARNING", True)
+
+    if not app.debug and not app.testing:
+        logging.getLogger("webapp").setLevel(logging.INFO)
+
+    Htmx(app)
+    init_caching(app)
+    Blog(app)
+    init_templating(app)
+
+    from . import partials, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(partials.bp)
+    views.register_error_handlers(app)
+    return app
+
+
+def _cache_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """flask-caching's ``CACHE_*`` settings, parsed like ``from_prefixed_env`` parses."""
+    settings: dict[str, Any] = {}
+    for key, value in environ.items():
+        if key.startswith("CACHE_"):
+            try:
+                settings[key] = json.loads(value)
+            except json.JSONDecodeError:
+                settings[key] = value
+    return settings
+
+
+__all__ = ["create_app", "cache"]

@@ -1,0 +1,26 @@
+"""What htmx 4 tells the server, beyond what htmx-flask 0.1.0 (written for htmx 1) reads.
+
+htmx-flask gives ``request.htmx`` (truthy for ``HX-Request: true``) and its
+flags. htmx 4 adds ``HX-Request-Type``: ``partial`` when it will swap the
+answer into part of the page, ``full`` for boosted links and history
+restores (which send no ``HX-Request`` at all). The fragment-or-page decision
+rests on that header, never on ``HX-Request`` alone.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+from htmx_flask import request as htmx_request
+
+#: Every answer from a URL that can answer both ways varies on these.
+VARY = ("HX-Request", "HX-Request-Type")
+
+
+def is_partial_request() -> bool:
+    """True when htmx will swap this answer into part of a page."""
+    return bool(htmx_request.htmx) and request.headers.get("HX-Request-Type") == "partial"
+
+
+def add_vary(response: Response) -> Response:
+    response.vary.update(VARY)
+    return response

@@ -1,0 +1,77 @@
+"""A page of posts (all, or those with some tags), shared by full pages and fragments."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask import abort, url_for
+
+from .posts import Library, Post, Tag
+
+#: Joins tag slugs in a URL: /tags/essay+business/ lists posts with both.
+TAG_SEPARATOR = "+"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a list of posts, and how to reach its neighbours."""
+
+    posts: Sequence[Post]
+    total: int
+    page: int
+    pages: int
+    tags: tuple[Tag, ...] = ()
+
+    @property
+    def tag_path(self) -> str | None:
+        return TAG_SEPARATOR.join(tag.slug for tag in self.tags) or None
+
+    @property
+    def title(self) -> str:
+        if not self.tags:
+            return "All posts"
+        return "Posts tagged " + " and ".join(f"“{tag.name}”" for tag in self.tags)
+
+    @property
+    def document_title(self) -> str:
+        return self.title if self.page == 1 else f"{self.title} (page {self.page})"
+
+    def page_url(self, page: int | None = None, *, fragment: bool = False) -> str:
+        """The URL of a page of this listing (or of its fragment)."""
+        page = self.page if page is None else page
+        prefix = "partials" if fragment else "pages"
+        if self.tags:
+            if page == 1:
+                return url_for(f"{prefix}.tag", tags=self.tag_path)
+            return url_for(f"{prefix}.tag_page", tags=self.tag_path, page=page)
+        if page == 1:
+            return url_for(f"{prefix}.index")
+        return url_for(f"{prefix}.index_page", page=page)
+
+
+def parse_tags(library: Library, expression: str) -> tuple[Tag, ...]:
+    """The tags named by ``a+b``; 404 for any unknown tag."""
+    tags = []
+    for slug in expression.split(TAG_SEPARATOR):
+        tag = library.tag(slug)
+        if tag is None:
+            abort(404, description=f"There is no tag “{slug}”.")
+        tags.append(tag)
+    return tuple(tags)
+
+
+def canonical_tag_path(tags: Sequence[Tag]) -> str:
+    """One spelling per combination: each tag once, alphabetical by slug."""
+    return TAG_SEPARATOR.join(sorted({tag.slug for tag in tags}))
+
+
+def build_listing(library: Library, tags: tuple[Tag, ...], page: int, page_size: int) -> Listing:
+    """The posts on one page; 404 past the last page."""
+    posts = library.by_tag(*(tag.slug for tag in tags))
+    pages = max(1, math.ceil(len(posts) / page_size))
+    if not 1 <= page <= pages:
+        abort(404, description=f"There is no page {page}; the last page is {pages}.")
+    start = (page - 1) * page_size
+    return Listing(posts[start : start + page_size], len(posts), page, pages, tags)

@@ -1,0 +1,115 @@
+"""Full pages. The only place a missing post or tag becomes a 404."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.wrappers import Response
+
+from .blog import current_library
+from .caching import cached_response
+from .htmx import is_partial_request
+from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("pages", __name__)
+
+
+def render_listing(
+    tags_expression: str | None, page: int, *, fragment: bool = False
+) -> Response | str:
+    """A listing page or fragment; a non-canonical tag path redirects to its canonical one."""
+    library = current_library()
+    tags = parse_tags(library, tags_expression) if tags_expression else ()
+    if tags_expression and canonical_tag_path(tags) != tags_expression:
+        endpoint = request.endpoint or "pages.tag"
+        args: dict[str, Any] = {**(request.view_args or {}), "tags": canonical_tag_path(tags)}
+        return redirect(url_for(endpoint, **args), 301)
+    listing = build_listing(library, tags, page, int(current_app.config["PAGE_SIZE"]))
+    template = "partials/post_list.html" if fragment else "pages/listing.html"
+    return render_template(template, listing=listing, library=library, fragment=fragment)
+
+
+@bp.get("/")
+@cached_response(query_args=("tag",))
+def index() -> Response | str:
+    # WordPress-style ?tag=a links (and ?tag=a&tag=b) lead to the tag page.
+    if wanted := [slug for slug in request.args.getlist("tag") if slug]:
+        tags = parse_tags(current_library(), TAG_SEPARATOR.join(wanted[:20]))
+        return redirect(url_for("pages.tag", tags=canonical_tag_path(tags)), 301)
+    return render_listing(None, 1)
+
+
+@bp.get("/page/<int:page>/")
+@cached_response()
+def index_page(page: int) -> Response | str:
+    if page == 1:
+        return redirect(url_for("pages.index"), 301)
+    return render_listing(None, page)
+
+
+@bp.get("/tags/<tags>/")
+@cached_response()
+def tag(tags: str) -> Response | str:
+    return render_listing(tags, 1)
+
+
+@bp.get("/tags/<tags>/page/<int:page>/")
+@cached_response()
+def tag_page(tags: str, page: int) -> Response | str:
+    if page == 1:
+        return redirect(url_for("pages.tag", tags=tags), 301)
+    return render_listing(tags, page)
+
+
+@bp.get("/tags/")
+@cached_response()
+def tags() -> str:
+    return render_template("pages/tags.html", library=current_library())
+
+
+@bp.get("/posts/<slug>/")
+@cached_response()
+def post(slug: str) -> str:
+    library = current_library()
+    found = library.get(slug)
+    if found is None:
+        abort(404, description="There is no post at this address.")
+    newer, older = library.neighbours(found)
+    return render_template("pages/post.html", post=found, newer=newer, older=older, library=library)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+        if error.code is None or error.code < 400:
+            return error
+        return _error_page(error), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[str, int]:
+        log.exception("error serving %s", request.path)
+        return _error_page(InternalServerError()), 500
+
+
+def _error_page(error: HTTPException) -> str:
+    template = "partials/error.html" if is_partial_request() else "pages/error.html"
+    listing_target = request.headers.get("HX-Target", "").endswith("#listing")
+    try:
+        return render_template(template, error=error, listing_target=listing_target)
+    except Exception:
+        log.exception("error page failed to render")
+        return "<!doctype html><title>Error</title><p>Something went wrong.</p>"
