@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask
 from htmx_flask import Htmx
 
+from .assets import init_assets
 from .blog import Blog
 from .caching import cache, init_caching
 from .templating import init_templating
@@ -71,6 +72,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_caching(app)
     Blog(app)
     init_templating(app)
+    init_assets(app)
 
     from . import partials, views
 

@@ -11,8 +11,9 @@ view returned. Here a key covers everything that changes an answer:
   canonical order, so ``?tag=a`` never answers ``?tag=b`` and junk arguments
   cannot fill the cache.
 
-Only 200 responses are stored, as (body, headers), with an ETag computed
-once, so a hit builds a small Response without calling the view.
+Only 200 responses are stored: the body, its gzip and brotli encodings, a
+few headers and an ETag, all computed once; a hit builds a small Response
+without calling the view or compressing anything.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Iterable
-from typing import Any, ParamSpec
+from typing import Any, NamedTuple, ParamSpec
 
 from flask import Flask, current_app, make_response, request
 from flask_caching import Cache
 from werkzeug.wrappers import Response
 
 from .blog import current_library
+from .compression import apply_encoding, compress
 from .htmx import is_partial_request
 
 cache = Cache()
@@ -61,22 +63,21 @@ def cached_response(
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
             key = cache_key(declared)
             stored = _get(key)
-            if stored is not None:
-                body, headers, etag = stored
-                response = current_app.response_class(body, 200, headers)
-            else:
+            if stored is None:
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200 or response.is_streamed:
                     return response
                 body = response.get_data()
-                etag = hashlib.blake2b(body, digest_size=12).hexdigest()
                 headers = [
                     (name, response.headers[name])
                     for name in _STORED_HEADERS
                     if name in response.headers
                 ]
-                _set(key, (body, headers, etag))
-            response.set_etag(etag)
+                etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+                stored = Stored(body, headers, etag, compress(body))
+                _set(key, stored)
+            response = current_app.response_class(stored.body, 200, stored.headers)
+            apply_encoding(response, stored.encoded, stored.etag)
             return response.make_conditional(request)
 
         return wrapper
@@ -84,10 +85,20 @@ def cached_response(
     return decorator
 
 
-def _get(key: str) -> tuple[bytes, list[tuple[str, str]], str] | None:
+class Stored(NamedTuple):
+    """A cached response: everything needed to answer without the view."""
+
+    body: bytes
+    headers: list[tuple[str, str]]
+    etag: str
+    encoded: dict[str, bytes]
+
+
+def _get(key: str) -> Stored | None:
     value = cache.get(key)
-    return value if isinstance(value, tuple) else None
+    return Stored(*value) if isinstance(value, tuple) and len(value) == 4 else None
 
 
-def _set(key: str, value: tuple[bytes, list[tuple[str, str]], str]) -> None:
-    cache.set(key, value)
+def _set(key: str, value: Stored) -> None:
+    # Stored as a plain tuple: any backend can serialise it.
+    cache.set(key, tuple(value))

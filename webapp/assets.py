@@ -1,0 +1,102 @@
+"""Static files: content-hashed URLs, compressed once, cached by browsers for a year.
+
+Templates link assets with ``asset_url("css/site.css")``, which adds
+``?v=<hash of the file>``. A request carrying the current hash is answered
+``immutable`` for a year; any other gets a short lifetime, so a stale or
+missing version never sticks. Each file is read, hashed and compressed
+(gzip and brotli, best effort) once per modification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, abort, current_app, request, url_for
+from werkzeug.security import safe_join
+from werkzeug.wrappers import Response
+
+from .compression import apply_encoding, compress
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "public, max-age=300"
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    version: str
+    content_type: str
+    encoded: dict[str, bytes]
+
+
+class Assets:
+    """The static folder, read into memory on first use of each file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+        self._loaded: dict[str, tuple[int, Asset]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, filename: str) -> Asset | None:
+        joined = safe_join(str(self.folder), filename)
+        if joined is None:
+            return None
+        path = Path(joined)
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            return None
+        if not path.is_file() or any(part.startswith(".") for part in Path(filename).parts):
+            return None
+        loaded = self._loaded.get(filename)
+        if loaded is not None and loaded[0] == mtime:
+            return loaded[1]
+        with self._lock:
+            body = path.read_bytes()
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            if content_type.startswith("text/") or content_type.endswith(("javascript", "+xml")):
+                content_type += "; charset=utf-8"
+            asset = Asset(
+                body=body,
+                version=hashlib.blake2b(body, digest_size=6).hexdigest(),
+                content_type=content_type,
+                encoded=compress(body, effort="best"),
+            )
+            self._loaded[filename] = (mtime, asset)
+        return asset
+
+
+def init_assets(app: Flask) -> None:
+    assert app.static_folder is not None
+    app.extensions["assets"] = Assets(Path(app.static_folder))
+    # Flask registered its own static route; the endpoint now serves through Assets.
+    app.view_functions["static"] = serve_asset
+    app.add_template_global(asset_url)
+
+
+def _assets() -> Assets:
+    assets: Assets = current_app.extensions["assets"]
+    return assets
+
+
+def asset_url(filename: str) -> str:
+    """The URL of a static file, versioned by its content."""
+    asset = _assets().get(filename)
+    if asset is None:
+        raise LookupError(f"static/{filename} does not exist")
+    return url_for("static", filename=filename, v=asset.version)
+
+
+def serve_asset(filename: str) -> Response:
+    asset = _assets().get(filename)
+    if asset is None:
+        abort(404)
+    response = current_app.response_class(asset.body, 200, content_type=asset.content_type)
+    current = request.args.get("v") == asset.version
+    response.headers["Cache-Control"] = IMMUTABLE if current else REVALIDATE
+    apply_encoding(response, asset.encoded, asset.version)
+    return response.make_conditional(request)
