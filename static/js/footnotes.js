@@ -185,7 +185,9 @@
     }
   });
   // Focus goes back to the reference once the press is over, unless the
-  // press itself chose something to focus (a link, a field).
+  // press itself chose a control to focus (a link, a field).
+  const CONTROL =
+    'a[href], button, input, select, textarea, summary, [contenteditable], [tabindex]:not([tabindex="-1"])';
   let returnFocusTo = null;
   document.addEventListener("pointerdown", (event) => {
     if (!active || referenceFrom(event.target) || insidePopover(event.target)) return;
@@ -196,7 +198,7 @@
     const ref = returnFocusTo;
     returnFocusTo = null;
     const focused = document.activeElement;
-    if (ref?.isConnected && (!focused || focused === document.body)) {
+    if (ref?.isConnected && !focused?.matches(CONTROL)) {
       restoringFocus = true;
       ref.focus({ preventScroll: true });
       restoringFocus = false;

@@ -1,0 +1,119 @@
+"""Browser tests: Debian's chromium, driven by Playwright, against gunicorn on loopback."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Request,
+    sync_playwright,
+)
+
+from tests.servers import PROJECT_ROOT, gunicorn
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+#: Hosts the sample posts link to; answered locally so clicking a link works offline.
+EXTERNAL = "https://**/*"
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sample site (a copy of content/) under gunicorn; yields its base URL."""
+    content = tmp_path_factory.mktemp("e2e") / "content"
+    shutil.copytree(PROJECT_ROOT / "content", content)
+    with gunicorn({"BLOG_CONTENT_DIR": str(content)}) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does)")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@dataclass
+class PageProblems:
+    """Console errors and failed requests seen while a test ran."""
+
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    allowed: list[str] = field(default_factory=list)
+
+    def unexpected(self) -> list[str]:
+        problems = self.console_errors + self.failed_requests
+        return [p for p in problems if not any(a in p for a in self.allowed)]
+
+
+@pytest.fixture
+def make_page(browser: Browser) -> Iterator[Callable[..., tuple[Page, PageProblems]]]:
+    """New pages in fresh contexts; each test fails if a page logged errors or lost requests."""
+    contexts: list[tuple[BrowserContext, PageProblems]] = []
+
+    def make(**context_options: Any) -> tuple[Page, PageProblems]:
+        context = browser.new_context(**context_options)
+        problems = PageProblems()
+        context.route(
+            EXTERNAL,
+            lambda route: route.fulfill(
+                status=200, content_type="text/html", body="<!doctype html><title>Elsewhere</title>"
+            ),
+        )
+        page = context.new_page()
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                problems.console_errors.append(f"console: {message.text} ({message.location})")
+
+        def on_failed(request: Request) -> None:
+            problems.failed_requests.append(
+                f"failed: {request.method} {request.url} {request.failure}"
+            )
+
+        def on_finished(request: Request) -> None:
+            response = request.response()
+            if response is not None and response.status >= 400:
+                problems.failed_requests.append(f"status {response.status}: {request.url}")
+
+        page.on("console", on_console)
+        page.on("requestfailed", on_failed)
+        page.on("requestfinished", on_finished)
+        contexts.append((context, problems))
+        return page, problems
+
+    yield make
+    for context, problems in contexts:
+        context.close()
+        assert problems.unexpected() == []
+
+
+@pytest.fixture
+def page(make_page: Callable[..., tuple[Page, PageProblems]]) -> Page:
+    """A desktop page with JavaScript on."""
+    page, _ = make_page(viewport={"width": 1280, "height": 900})
+    return page
