@@ -39,7 +39,9 @@ def test_every_sample_page_and_fragment_answers(sample_app: Flask) -> None:
     assert client.get("/tags/").status_code == 200
     for item in library.tags:
         assert client.get(f"/tags/{item.tag.slug}/").status_code == 200
-        assert client.get(f"/partials/tags/{item.tag.slug}/", headers=HTMX_PARTIAL).status_code == 200
+        assert (
+            client.get(f"/partials/tags/{item.tag.slug}/", headers=HTMX_PARTIAL).status_code == 200
+        )
     for post in library.posts:
         page = parse(client.get(f"/posts/{post.slug}/"))
         for ref in page.select("a.footnote-ref"):
