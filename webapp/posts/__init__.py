@@ -5,8 +5,8 @@ Nothing here imports Flask or knows about requests; the web layer asks a
 """
 
 from .library import ContentFolder, Library, Snapshot, TagCount
-from .models import Footnote, Heading, Post, Rendered, Tag
-from .reader import PostError, ReaderSettings, parse_post, read_post, slugify
+from .models import Footnote, Heading, Post, PostError, Rendered, Tag
+from .reader import ReaderSettings, parse_post, read_post, slugify
 from .rendering import Renderer, html_to_text, summarize
 
 __all__ = [

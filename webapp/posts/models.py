@@ -6,6 +6,41 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
+from typing import Any
+
+
+class PostError(Exception):
+    """Why a file is not a post: ``path:line: field: message``."""
+
+    def __init__(
+        self,
+        path: PurePosixPath | str,
+        message: str,
+        *,
+        line: int | None = None,
+        field: str | None = None,
+        severity: str = "error",
+    ) -> None:
+        super().__init__(message)
+        self.path = PurePosixPath(path)
+        self.message = message
+        self.line = line
+        self.field = field
+        self.severity = severity
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where}: {what}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "line": self.line,
+            "field": self.field,
+            "severity": self.severity,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True, order=True)
@@ -17,6 +52,11 @@ class Tag:
 
     def __str__(self) -> str:
         return self.name
+
+
+def preferred_name(spellings: Mapping[str, int]) -> str:
+    """How a tag written several ways is shown: the most used spelling (ties: alphabetical)."""
+    return min(spellings, key=lambda name: (-spellings[name], name))
 
 
 @dataclass(frozen=True)
@@ -70,7 +110,11 @@ class Post:
     updated: datetime | None = None
     aliases: tuple[str, ...] = ()
     digest: str = ""
+    #: The line of the file the body starts on (for messages about the body).
+    body_line: int = 1
     extra: Mapping[str, object] = field(default_factory=dict, repr=False, compare=False)
+    #: Problems that do not stop the post being served (an unknown key, say).
+    warnings: tuple[PostError, ...] = field(default=(), repr=False, compare=False)
     renderer: Callable[[str], Rendered] | None = field(default=None, repr=False, compare=False)
     summarizer: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
 

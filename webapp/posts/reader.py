@@ -7,7 +7,9 @@ problem becomes a ``PostError`` that names the file, the line and the field.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -15,55 +17,22 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
-from .models import Post, Rendered, Tag
+from .models import Post, PostError, Rendered, Tag
 
 #: Files larger than this are reported rather than read.
 MAX_POST_BYTES = 5 * 1024 * 1024
 #: Dates outside these years are almost certainly typos (and break time zone maths).
 MIN_YEAR, MAX_YEAR = 1900, 9999
-
-
-class PostError(Exception):
-    """Why a file is not a post: ``path:line: field: message``."""
-
-    def __init__(
-        self,
-        path: PurePosixPath | str,
-        message: str,
-        *,
-        line: int | None = None,
-        field: str | None = None,
-        severity: str = "error",
-    ) -> None:
-        super().__init__(message)
-        self.path = PurePosixPath(path)
-        self.message = message
-        self.line = line
-        self.field = field
-        self.severity = severity
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        what = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{where}: {what}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path),
-            "line": self.line,
-            "field": self.field,
-            "severity": self.severity,
-            "message": self.message,
-        }
 
 
 class TOMLHandler(BaseHandler):
@@ -131,21 +100,30 @@ def read_post(path: Path, root: Path, settings: ReaderSettings) -> Post:
     try:
         with path.open("rb") as handle:
             raw = handle.read(settings.max_bytes + 1)
+            modified = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, UTC)
     except OSError as error:
         raise PostError(source, f"cannot be read: {error.strerror or error}") from error
     if len(raw) > settings.max_bytes:
         limit = settings.max_bytes // (1024 * 1024)
         raise PostError(source, f"is larger than {limit} MB; split it or raise BLOG_MAX_POST_BYTES")
-    return parse_post(raw, source, settings)
+    return parse_post(raw, source, settings, modified=modified)
 
 
-def parse_post(raw: bytes, source: PurePosixPath, settings: ReaderSettings) -> Post:
-    """Turn a file's bytes into a Post, or raise PostError naming the line."""
-    text = _decode(raw, source)
-    metadata, body, fm_text, fm_line = _split_front_matter(text, source)
-    fields = _convert(metadata, source, settings, fm_text, fm_line)
+def parse_post(
+    raw: bytes,
+    source: PurePosixPath,
+    settings: ReaderSettings,
+    *,
+    modified: datetime | None = None,
+) -> Post:
+    """Turn a file's bytes into a Post, or raise PostError naming the line.
+
+    ``modified`` (the file's modification time) dates an undated draft in
+    ``_drafts/``, as Jekyll does.
+    """
+    front = _split_front_matter(_decode(raw, source), source)
+    fields = _convert(front, source, settings, modified)
     return Post(
-        body=body,
         source=source,
         digest=hashlib.blake2b(raw, digest_size=16).hexdigest(),
         renderer=settings.renderer,
@@ -172,50 +150,62 @@ def _decode(raw: bytes, source: PurePosixPath) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _split_front_matter(
-    text: str, source: PurePosixPath
-) -> tuple[Mapping[str, Any], str, str, int]:
-    """Return (metadata, body, front matter text, line of its opening delimiter)."""
+class _FrontMatter(NamedTuple):
+    metadata: Mapping[str, Any]
+    body: str
+    text: str
+    #: The line of the opening delimiter; front matter text line 0 is on it.
+    line: int
+    #: The line the body starts on.
+    body_line: int
+
+
+def _split_front_matter(text: str, source: PurePosixPath) -> _FrontMatter:
     stripped = text.lstrip()
     offset_lines = text.count("\n", 0, len(text) - len(stripped))
     handler = frontmatter.detect_format(stripped, HANDLERS)
     if handler is None:
         raise PostError(source, "has no front matter: start the file with a line of '---'", line=1)
     assert handler.FM_BOUNDARY is not None
-    opening = handler.FM_BOUNDARY.search(stripped)
-    assert opening is not None
-    fm_line = offset_lines + 1
+    boundaries = list(itertools.islice(handler.FM_BOUNDARY.finditer(stripped), 2))
+    fm_line = offset_lines + stripped.count("\n", 0, boundaries[0].end()) + 1
     try:
         fm_text, body = handler.split(stripped)
     except ValueError:
-        delimiter = handler.START_DELIMITER or "}"
+        delimiter = handler.END_DELIMITER or "}"
         raise PostError(
             source,
             f"front matter opened on line {fm_line} is never closed with '{delimiter}'",
             line=fm_line,
         ) from None
-    # Line numbers inside fm_text count from the end of the opening delimiter.
-    base_line = offset_lines + stripped.count("\n", 0, opening.end()) + 1
+    closing_line = offset_lines + stripped.count("\n", 0, boundaries[1].end()) + 1
+    body_line = closing_line + len(body) - len(body.lstrip("\n"))
     try:
         metadata = handler.load(fm_text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = base_line + mark.line if mark else fm_line
+        line = fm_line + mark.line if mark else fm_line
         problem = error.problem or str(error)
         if error.context and error.context_mark and error.context_mark is not mark:
-            started = base_line + error.context_mark.line
+            started = fm_line + error.context_mark.line
             problem += f" ({error.context.removeprefix('while ')} started on line {started})"
         raise PostError(source, f"front matter is not valid YAML: {problem}", line=line) from None
     except yaml.YAMLError as error:
         raise PostError(source, f"front matter is not valid YAML: {error}", line=fm_line) from None
     except tomllib.TOMLDecodeError as error:
-        raise PostError(source, f"front matter is not valid TOML: {error}", line=fm_line) from None
+        at = re.search(r"at line (\d+)", str(error))
+        if at:
+            line = fm_line + int(at.group(1)) - 1
+        else:  # "at end of document": the problem runs up to the closing +++
+            line = fm_line + fm_text.count("\n")
+        message = re.sub(r" \(at (line \d+, column \d+|end of document)\)", "", str(error))
+        raise PostError(source, f"front matter is not valid TOML: {message}", line=line) from None
     except json.JSONDecodeError as error:
-        line = base_line + error.lineno - 1
+        line = fm_line + error.lineno - 1
         raise PostError(source, f"front matter is not valid JSON: {error.msg}", line=line) from None
     except (ValueError, TypeError, RecursionError) as error:
         # PyYAML raises a plain ValueError for impossible dates such as 2024-02-30.
-        bad = _first_bad_date(fm_text, base_line)
+        bad = _first_bad_date(fm_text, fm_line)
         if bad is not None:
             line, key, value = bad
             raise PostError(
@@ -231,7 +221,7 @@ def _split_front_matter(
         raise PostError(
             source, f"front matter must be a mapping of keys to values, not a {kind}", line=fm_line
         )
-    return metadata, body.strip("\n"), fm_text, base_line
+    return _FrontMatter(metadata, body.strip("\n"), fm_text, fm_line, body_line)
 
 
 _DATE_LIKE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
@@ -257,22 +247,29 @@ class _Context:
     """What a field converter needs to explain a problem precisely."""
 
     def __init__(
-        self, source: PurePosixPath, settings: ReaderSettings, fm_text: str, fm_line: int
+        self, source: PurePosixPath, settings: ReaderSettings, front: _FrontMatter
     ) -> None:
         self.source = source
         self.settings = settings
-        self.fm_text = fm_text
-        self.fm_line = fm_line
+        self.front = front
 
     def line_of(self, key: str) -> int:
         pattern = re.compile(rf"""^[ \t]*["']?{re.escape(key)}["']?[ \t]*[:=]""", re.MULTILINE)
-        match = pattern.search(self.fm_text)
+        match = pattern.search(self.front.text)
         if match is None:
-            return self.fm_line
-        return self.fm_line + self.fm_text.count("\n", 0, match.start())
+            return self.front.line
+        return self.front.line + self.front.text.count("\n", 0, match.start())
 
     def error(self, key: str, message: str) -> PostError:
         return PostError(self.source, message, line=self.line_of(key), field=key)
+
+    def warning(self, key: str, message: str) -> PostError:
+        return PostError(
+            self.source, message, line=self.line_of(key), field=key, severity="warning"
+        )
+
+
+Converter = Callable[[Any, str, _Context], Any]
 
 
 def _text(value: Any, key: str, context: _Context) -> str:
@@ -287,10 +284,10 @@ def _text(value: Any, key: str, context: _Context) -> str:
     return " ".join(value.split())
 
 
-def _title(value: Any, context: _Context) -> str:
-    title = _text(value, "title", context)
+def _title(value: Any, key: str, context: _Context) -> str:
+    title = _text(value, key, context)
     if not title:
-        raise context.error("title", "is empty")
+        raise context.error(key, "is empty")
     return title
 
 
@@ -301,12 +298,11 @@ def _datetime(value: Any, key: str, context: _Context) -> datetime:
     elif isinstance(value, date):
         moment = datetime.combine(value, time(), tz)
     elif isinstance(value, str) and value.strip():
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
+        parsed = _parse_date_text(value.strip())
+        if parsed is None:
             raise context.error(
                 key, f"{value!r} is not a date; write it as 2024-08-08 or 2024-08-08T10:30:00+01:00"
-            ) from None
+            )
         moment = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
     else:
         raise context.error(key, f"must be a date like 2024-08-08, not {value!r}")
@@ -315,97 +311,197 @@ def _datetime(value: Any, key: str, context: _Context) -> datetime:
     return moment
 
 
-def _tags(value: Any, context: _Context) -> tuple[Tag, ...]:
-    if value is None:
-        return ()
+# Jekyll's habit: "2019-03-14 10:00:00 +0100" (a space before the offset).
+_SPACED_OFFSET = re.compile(r"^(\S+[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s+([+-]\d{2}:?\d{2}|Z)$")
+
+
+def _parse_date_text(text: str) -> datetime | None:
+    for candidate in (text, _SPACED_OFFSET.sub(r"\1\2", text)):
+        try:
+            return datetime.fromisoformat(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def _tags(value: Any, key: str, context: _Context) -> tuple[Tag, ...]:
+    """A list, or a string split on commas (on spaces if it has none, as Jekyll does)."""
     if isinstance(value, str):
-        names: list[Any] = value.split(",")
+        names: list[Any] = value.split(",") if "," in value else value.split()
     elif isinstance(value, list):
         names = value
     else:
-        raise context.error("tags", f"must be a list or a comma-separated string, not {value!r}")
+        raise context.error(key, f"must be a list or a comma-separated string, not {value!r}")
+    if len(names) > MAX_TAGS:
+        raise context.error(key, f"has {len(names)} tags; at most {MAX_TAGS} are allowed")
     tags: dict[str, Tag] = {}
     for index, item in enumerate(names):
         if isinstance(item, (list, dict)):
-            raise context.error("tags", f"item {index + 1} must be a tag name, not a nested value")
-        name = _text(item, "tags", context)
+            raise context.error(key, f"item {index + 1} must be a tag name, not a nested value")
+        name = _text(item, key, context)
         if not name:
             continue
         slug = slugify(name)
         if not slug:
-            raise context.error("tags", f"{name!r} has no letters or digits to make a URL from")
+            raise context.error(key, f"{name!r} has no letters or digits to make a URL from")
         tags.setdefault(slug, Tag(slug, name))
     return tuple(tags.values())
 
 
-def _slug(value: Any, context: _Context) -> str:
-    slug = slugify(_text(value, "slug", context))
+def _slug(value: Any, key: str, context: _Context) -> str:
+    slug = slugify(_text(value, key, context))
     if not slug:
-        raise context.error("slug", f"{value!r} has no letters or digits to make a URL from")
+        raise context.error(key, f"{value!r} has no letters or digits to make a URL from")
     return slug
 
 
-def _summary(value: Any, context: _Context) -> str:
-    return _text(value, "summary", context)
-
-
-def _draft(value: Any, context: _Context) -> bool:
+def _draft(value: Any, key: str, context: _Context) -> bool:
     if not isinstance(value, bool):
-        raise context.error("draft", f"must be true or false, not {value!r}")
+        raise context.error(key, f"must be true or false, not {value!r}")
     return value
 
 
-#: Front matter key -> (Post field, converter). Order matters only for errors.
-FIELDS: dict[str, tuple[str, Callable[[Any, _Context], Any]]] = {
+def _unpublished(value: Any, key: str, context: _Context) -> bool:
+    """Jekyll's ``published: false`` is a draft."""
+    return not _draft(value, key, context)
+
+
+def _aliases(value: Any, key: str, context: _Context) -> tuple[str, ...]:
+    """Old URLs of the post, as paths: ``/2019/01/old-name/`` or a full URL."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise context.error(key, "must be a URL path or a list of them")
+    return tuple(path for path in (normalize_path(item) for item in items) if path != "/")
+
+
+def normalize_path(url: str) -> str:
+    """The path of a URL, with one leading slash and no trailing one: how aliases match."""
+    path = urlsplit(url.strip()).path
+    return "/" + path.strip("/")
+
+
+#: Front matter key -> (Post field, converter). Several keys can set one
+#: field (Hugo's and Jekyll's names); the first present, in this order, wins.
+FIELDS: dict[str, tuple[str, Converter]] = {
     "title": ("title", _title),
-    "date": ("published", lambda value, context: _datetime(value, "date", context)),
+    "date": ("published", _datetime),
+    "publishDate": ("published", _datetime),  # Hugo
+    "updated": ("updated", _datetime),
+    "lastmod": ("updated", _datetime),  # Hugo
+    "last_modified_at": ("updated", _datetime),  # jekyll-last-modified-at
     "tags": ("tags", _tags),
     "slug": ("slug", _slug),
-    "summary": ("summary_text", _summary),
+    "summary": ("summary_text", _text),
+    "description": ("summary_text", _text),  # Hugo
+    "excerpt": ("summary_text", _text),  # Jekyll
     "draft": ("draft", _draft),
+    "published": ("draft", _unpublished),  # Jekyll
+    "aliases": ("aliases", _aliases),  # Hugo
+    "redirect_from": ("aliases", _aliases),  # jekyll-redirect-from
 }
 
-REQUIRED = ("title", "date")
+#: Keys whose tags are added to the post's tags: a category is a tag here.
+MERGED_INTO_TAGS = ("categories", "category")
+
+#: Keys other generators use for things this engine leaves to the theme or
+#: does not do. They are kept in ``Post.extra`` without a warning.
+KNOWN_ELSEWHERE = frozenset(
+    {
+        "layout", "permalink", "author", "authors", "comments", "image", "images",
+        "cover", "weight", "type", "url", "toc", "math", "keywords", "series",
+        "expiryDate", "hidden", "showToc", "featured_image", "lang", "canonical",
+    }
+)  # fmt: skip
+
+REQUIRED = {"title": "title", "published": "date"}
+MAX_TAGS = 100
 
 
 def _convert(
-    metadata: Mapping[str, Any],
+    front: _FrontMatter,
     source: PurePosixPath,
     settings: ReaderSettings,
-    fm_text: str,
-    fm_line: int,
+    modified: datetime | None = None,
 ) -> dict[str, Any]:
-    context = _Context(source, settings, fm_text, fm_line)
-    metadata = _with_defaults(metadata, source)
-    for key in REQUIRED:
-        if metadata.get(key) is None:
-            raise PostError(source, "is missing", line=fm_line, field=key)
-    fields: dict[str, Any] = {"slug": slug_from_path(source)}
-    extra: dict[str, Any] = {}
-    for key, value in metadata.items():
-        if key in FIELDS:
-            name, convert = FIELDS[key]
-            fields[name] = convert(value, context)
-        else:
-            extra[str(key)] = value
+    context = _Context(source, settings, front)
+    metadata = front.metadata
+    fields: dict[str, Any] = {}
+    for key, (name, convert) in FIELDS.items():
+        if metadata.get(key) is not None and name not in fields:
+            fields[name] = convert(metadata[key], key, context)
+    for key in MERGED_INTO_TAGS:
+        if metadata.get(key) is not None:
+            extra_tags = _tags(metadata[key], key, context)
+            known = {tag.slug for tag in fields.get("tags", ())}
+            fields["tags"] = (
+                *fields.get("tags", ()),
+                *(t for t in extra_tags if t.slug not in known),
+            )
+    body, body_line = front.body, front.body_line
+    if "title" not in fields:
+        # A file with no title but a first-line heading (common in migrated
+        # sites) takes its title from the heading.
+        heading = _LEADING_H1.match(body)
+        if heading:
+            fields["title"] = " ".join(heading.group(1).split())
+            body_line += body.count("\n", 0, heading.end())
+            body = body[heading.end() :].lstrip("\n")
+    in_drafts = "_drafts" in source.parent.parts
+    if "published" not in fields:
+        dated = date_from_path(source)
+        if dated is not None:
+            fields["published"] = datetime.combine(dated, time(), settings.timezone)
+        elif in_drafts and modified is not None:
+            fields["published"] = modified
+    for name, key in REQUIRED.items():
+        if name not in fields:
+            raise PostError(source, "is missing", line=front.line, field=key)
+    fields.setdefault("slug", slug_from_path(source))
     if not fields["slug"]:
-        raise PostError(source, "file name has no letters or digits; set 'slug'", line=fm_line)
-    fields["extra"] = extra
+        raise PostError(source, "file name has no letters or digits; set 'slug'", line=front.line)
+    if in_drafts:
+        fields["draft"] = True  # Jekyll keeps drafts in _drafts/
+    known = FIELDS.keys() | set(MERGED_INTO_TAGS)
+    fields["extra"] = {str(k): v for k, v in metadata.items() if k not in known}
+    fields["warnings"] = tuple(
+        context.warning(str(key), _unknown_key_message(str(key)))
+        for key in fields["extra"]
+        if key not in KNOWN_ELSEWHERE
+    )
+    fields["body"] = body
+    fields["body_line"] = body_line
     return fields
 
 
-def _with_defaults(metadata: Mapping[str, Any], source: PurePosixPath) -> Mapping[str, Any]:
-    """A Jekyll-style file name supplies the date when front matter has none."""
-    if metadata.get("date") is None:
-        dated = date_from_path(source)
-        if dated is not None:
-            return {**metadata, "date": dated}
-    return metadata
+_LEADING_H1 = re.compile(r"\A#[ \t]+(.+?)[ \t#]*(?:\n|\Z)")
+
+
+def _unknown_key_message(key: str) -> str:
+    candidates = [*FIELDS, *MERGED_INTO_TAGS]
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
+    if not close:
+        lowered = {candidate.lower(): candidate for candidate in candidates}
+        close = [lowered[key.lower()]] if key.lower() in lowered else []
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"is not a key this site reads{hint}"
 
 
 def is_post_name(name: str) -> bool:
-    """Whether a file name is one the site reads: ``*.md``, not a dotfile."""
-    return name.endswith(".md") and not name.startswith(".")
+    """Whether a file is a post: ``*.md``, not a dotfile nor ``_index.md`` and its kind.
+
+    Names starting with an underscore are Hugo's list pages and partials.
+    """
+    return name.endswith(".md") and not name.startswith((".", "_"))
+
+
+def is_bundle_file(name: str) -> bool:
+    """Whether a file beside a bundle's index.md may be served: not Markdown, not hidden."""
+    parts = PurePosixPath(name).parts
+    return (
+        bool(parts)
+        and not name.endswith(".md")
+        and not any(part.startswith((".", "_")) or part == ".." for part in parts)
+    )
 
 
 def iter_post_files(folder: Path, root: Path) -> Iterator[os.DirEntry[str]]:
