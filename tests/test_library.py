@@ -31,7 +31,6 @@ def make_folder(request: pytest.FixtureRequest, content_dir: Path) -> MakeFolder
             SETTINGS,
             use_inotify=request.param == "inotify",
             poll_interval=0,
-            now=lambda: NOW,
             **kwargs,  # type: ignore[arg-type]
         )
         folders.append(folder)

@@ -21,6 +21,7 @@ from htmx_flask import Htmx
 from .assets import init_assets
 from .blog import Blog
 from .caching import cache, init_caching
+from .cli import init_cli
 from .templating import init_templating
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,13 +56,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.from_mapping(DEFAULTS)
-    if app.debug:
-        # Template edits do not change the content version: do not cache them away.
-        app.config["CACHE_TYPE"] = "NullCache"
     app.config.from_prefixed_env("BLOG")
     app.config.update(_cache_env(os.environ))
     if test_config is not None:
         app.config.from_mapping(test_config)
+    chosen_cache = "CACHE_TYPE" in os.environ or "BLOG_CACHE_TYPE" in os.environ
+    if app.debug and not chosen_cache and "CACHE_TYPE" not in (test_config or {}):
+        # Template edits do not change the content version, and debug pages
+        # show content errors: do not cache them away.
+        app.config["CACHE_TYPE"] = "NullCache"
     # NullCache (the debug default, or a deliberate choice) needs no warning.
     app.config.setdefault("CACHE_NO_NULL_WARNING", True)
 
@@ -73,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Blog(app)
     init_templating(app)
     init_assets(app)
+    init_cli(app)
 
     from . import partials, views
 

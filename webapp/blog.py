@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 from flask import Flask, current_app, g
 
 from .posts import ContentFolder, Library, ReaderSettings, Renderer, summarize
@@ -22,6 +24,8 @@ class Blog:
             raise ValueError(
                 f"BLOG_TIMEZONE={config['TIMEZONE']!r} is not an IANA time zone"
             ) from error
+        #: What time it is; scheduled posts appear when this passes their date.
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.renderer = Renderer()
         settings = ReaderSettings(
             timezone=self.timezone,
@@ -36,13 +40,15 @@ class Blog:
             use_inotify=bool(config["USE_INOTIFY"]),
         )
         self.show_drafts = bool(config["SHOW_DRAFTS"])
-        # Read everything now: start-up logs every broken file, and the first
-        # reader does not wait for the scan.
-        self.folder.snapshot()
+        if click.get_current_context(silent=True) is None:
+            # Serving: read everything now, so start-up logs every broken file
+            # and the first reader does not wait. (Under the flask command the
+            # folder is read when first needed, and `blog check` reports alone.)
+            self.folder.snapshot()
         app.extensions["blog"] = self
 
     def library(self, now: datetime | None = None) -> Library:
-        return self.folder.library(now or datetime.now(UTC), drafts=self.show_drafts)
+        return self.folder.library(now or self.now(), drafts=self.show_drafts)
 
 
 def get_blog() -> Blog:
@@ -53,6 +59,17 @@ def get_blog() -> Blog:
 def current_library() -> Library:
     """The posts visible for this request: the same Library however often it is asked."""
     if "library" not in g:
-        g.library = get_blog().library()
+        blog = get_blog()
+        g.now = blog.now()
+        g.library = blog.library(g.now)
     library: Library = g.library
     return library
+
+
+def seconds_until_next_publication() -> float | None:
+    """How long this request's view of the site stays true, if a post is scheduled."""
+    upcoming = current_library().next_publication
+    if upcoming is None:
+        return None
+    remaining: float = (upcoming - g.now).total_seconds()
+    return remaining

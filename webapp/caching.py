@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, ParamSpec
 
@@ -27,7 +28,7 @@ from flask import Flask, current_app, make_response, request
 from flask_caching import Cache
 from werkzeug.wrappers import Response
 
-from .blog import current_library
+from .blog import current_library, seconds_until_next_publication
 from .compression import apply_encoding, compress
 from .htmx import is_partial_request
 
@@ -100,5 +101,12 @@ def _get(key: str) -> Stored | None:
 
 
 def _set(key: str, value: Stored) -> None:
-    # Stored as a plain tuple: any backend can serialise it.
-    cache.set(key, tuple(value))
+    # Stored as a plain tuple: any backend can serialise it. No entry outlives
+    # the next scheduled post (its key would change then anyway; this keeps
+    # the cache from holding answers nobody can ask for).
+    timeout = None
+    remaining = seconds_until_next_publication()
+    if remaining is not None:
+        default = int(current_app.config["CACHE_DEFAULT_TIMEOUT"])
+        timeout = max(1, min(default, math.ceil(remaining)))
+    cache.set(key, tuple(value), timeout=timeout)

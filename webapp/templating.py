@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from .blog import get_blog
+from .blog import current_library, get_blog
 
 
 def init_templating(app: Flask) -> None:
@@ -19,13 +19,17 @@ def init_templating(app: Flask) -> None:
 
 def _site_context() -> dict[str, Any]:
     config = current_app.config
-    return {
+    context: dict[str, Any] = {
         "site": {
             "title": config["TITLE"],
             "description": config["DESCRIPTION"],
             "author": config["AUTHOR"],
         }
     }
+    if current_app.debug:
+        # Authors running the development server see every unreadable file.
+        context["content_errors"] = current_library().errors
+    return context
 
 
 def display_date(moment: datetime) -> str:

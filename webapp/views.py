@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -13,15 +14,18 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
-from .blog import current_library
+from .blog import current_library, get_blog
 from .caching import cached_response
 from .htmx import is_partial_request
 from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
+from .posts.reader import is_bundle_file, is_inside, normalize_path
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +79,19 @@ def tag_page(tags: str, page: int) -> Response | str:
     return render_listing(tags, page)
 
 
+@bp.get("/posts/<slug>/<path:filename>")
+def bundle_file(slug: str, filename: str) -> Response:
+    """A file beside a post in its page bundle (a folder holding index.md)."""
+    post = current_library().get(slug)
+    if post is None or post.source.name != "index.md" or not is_bundle_file(filename):
+        abort(404)
+    folder = get_blog().folder.root / post.source.parent
+    path = safe_join(str(folder), filename)
+    if path is None or not is_inside(Path(path), get_blog().folder.root):
+        abort(404)
+    return send_from_directory(folder, filename, max_age=3600)
+
+
 @bp.get("/tags/")
 @cached_response()
 def tags() -> str:
@@ -83,8 +100,13 @@ def tags() -> str:
 
 @bp.get("/posts/<slug>/")
 @cached_response()
-def post(slug: str) -> str:
+def post(slug: str) -> str | tuple[str, int]:
     library = current_library()
+    error = library.error_for(slug)
+    if error is not None and current_app.debug:
+        # Authors see why at once; readers (in production) get the last good
+        # version, or a 404, and the log says why.
+        return render_template("pages/content_error.html", error=error), 500
     found = library.get(slug)
     if found is None:
         abort(404, description="There is no post at this address.")
@@ -94,9 +116,13 @@ def post(slug: str) -> str:
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    def http_error(error: HTTPException) -> tuple[str, int] | HTTPException | Response:
         if error.code is None or error.code < 400:
             return error
+        if error.code == 404 and request.method in ("GET", "HEAD"):
+            moved = current_library().alias(normalize_path(request.path))
+            if moved is not None:
+                return redirect(url_for("pages.post", slug=moved.slug), 301)
         return _error_page(error), error.code
 
     @app.errorhandler(Exception)

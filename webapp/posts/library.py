@@ -15,14 +15,14 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from .models import Post, Tag
-from .reader import PostError, ReaderSettings, is_inside, iter_post_files, read_post
+from .models import Post, PostError, Tag, preferred_name
+from .reader import ReaderSettings, is_inside, iter_post_files, read_post, slug_from_path
 from .watch import Watcher, make_watcher
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,27 @@ class Library:
     version: str
     errors: tuple[PostError, ...] = ()
     next_publication: datetime | None = None
+    #: Files that failed to read, by the slug their post has (or would have).
+    broken: Mapping[str, PostError] = field(default_factory=dict)
+
+    def error_for(self, slug: str) -> PostError | None:
+        """Why the post at this slug could not be read, if it could not."""
+        return self.broken.get(slug)
+
+    @cached_property
+    def _aliases(self) -> dict[str, Post]:
+        """Old URLs (from ``aliases``/``redirect_from``) that a current post does not use."""
+        aliases: dict[str, Post] = {}
+        for post in reversed(self.posts):  # the newest post wins a shared alias
+            for path in post.aliases:
+                aliases[path] = post
+        for post in self.posts:
+            aliases.pop(f"/posts/{post.slug}", None)
+        return aliases
+
+    def alias(self, path: str) -> Post | None:
+        """The post that used to live at ``path`` (normalised: no trailing slash)."""
+        return self._aliases.get(path)
 
     @cached_property
     def _by_slug(self) -> dict[str, Post]:
@@ -64,8 +85,7 @@ class Library:
                 forms.setdefault(tag.slug, Counter())[tag.name] += 1
         counts = {}
         for slug, names in forms.items():
-            name = min(names, key=lambda n: (-names[n], n))
-            counts[slug] = TagCount(Tag(slug, name), len(self._by_tag[slug]))
+            counts[slug] = TagCount(Tag(slug, preferred_name(names)), len(self._by_tag[slug]))
         return counts
 
     @property
@@ -113,25 +133,29 @@ class Snapshot:
     posts: tuple[Post, ...]
     errors: tuple[PostError, ...]
     digest: str
-    #: Publication times of posts that were in the future when built, sorted.
-    scheduled: tuple[datetime, ...] = ()
+    broken: Mapping[str, PostError] = field(default_factory=dict)
     _views: dict[tuple[int, bool], Library] = field(default_factory=dict, compare=False)
 
+    @cached_property
+    def _moments(self) -> list[datetime]:
+        """Every distinct publication time, in order: the moments the visible set changes."""
+        return sorted({post.published for post in self.posts})
+
     def library(self, now: datetime, *, drafts: bool = False) -> Library:
-        """The posts visible at ``now``, built once per scheduled moment passed."""
-        epoch = bisect.bisect_right(self.scheduled, now)
+        """The posts visible at ``now``: built once between one publication and the next."""
+        moments = self._moments
+        epoch = bisect.bisect_right(moments, now)
         key = (epoch, drafts)
         view = self._views.get(key)
         if view is None:
-            pending = set(self.scheduled[epoch:])
             visible = tuple(
-                post
-                for post in self.posts
-                if (drafts or not post.draft) and post.published not in pending
+                post for post in self.posts if post.published <= now and (drafts or not post.draft)
             )
-            upcoming = self.scheduled[epoch] if epoch < len(self.scheduled) else None
+            upcoming = moments[epoch] if epoch < len(moments) else None
             version = f"{self.digest}.{epoch}{'d' if drafts else ''}"
-            view = Library(visible, version, self.errors, upcoming)
+            view = Library(visible, version, self.errors, upcoming, self.broken)
+            if len(self._views) > 16:
+                self._views.clear()
             self._views[key] = view
         return view
 
@@ -159,7 +183,6 @@ class ContentFolder:
         *,
         poll_interval: float = 1.0,
         use_inotify: bool = True,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.root = root.resolve()
         self.settings = settings
@@ -170,7 +193,6 @@ class ContentFolder:
         self._watcher: Watcher | None = None
         self._watcher_pid: int | None = None
         self._snapshot = Snapshot((), (), "empty")
-        self._now = now
 
     # -- asking ---------------------------------------------------------------
 
@@ -277,11 +299,14 @@ class ContentFolder:
 
     def _build(self) -> Snapshot:
         errors: list[PostError] = []
+        broken: dict[str, PostError] = {}
         chosen: dict[str, Post] = {}
         for path in sorted(self._entries):
             entry = self._entries[path]
             if entry.error is not None:
                 errors.append(entry.error)
+                slug = entry.post.slug if entry.post else slug_from_path(entry.error.path)
+                broken.setdefault(slug, entry.error)
             post = entry.post
             if post is None:
                 continue
@@ -297,9 +322,7 @@ class ContentFolder:
                 continue
             chosen[post.slug] = post
         posts = sorted(chosen.values(), key=lambda p: (p.published, p.slug), reverse=True)
-        now = self._now()
-        scheduled = tuple(sorted({p.published for p in posts if p.published > now}))
-        return Snapshot(tuple(posts), tuple(errors), _digest(posts), scheduled)
+        return Snapshot(tuple(posts), tuple(errors), _digest(posts), broken)
 
 
 def _digest(posts: Sequence[Post]) -> str:

@@ -1,0 +1,111 @@
+"""Editing files under a running server: the development server and gunicorn, over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.conftest import post_text
+from tests.servers import PROJECT_ROOT, free_port, gunicorn, wait_for_http
+
+
+def fetch(url: str) -> tuple[int, BeautifulSoup]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, BeautifulSoup(response.read(), "html.parser")
+    except urllib.error.HTTPError as error:
+        return error.code, BeautifulSoup(error.read(), "html.parser")
+
+
+def heading(url: str) -> str:
+    status, page = fetch(url)
+    assert status == 200, status
+    return page.h1.get_text()
+
+
+@pytest.fixture
+def dev_server(content_dir: Path) -> Iterator[str]:
+    """``flask --app webapp run --debug``, as an author runs it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "webapp", "run", "--debug", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "BLOG_CONTENT_DIR": str(content_dir)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base + "/", process=process)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def test_saving_shows_on_the_next_load_whatever_the_editor(
+    content_dir: Path, dev_server: str
+) -> None:
+    post = content_dir / "a.md"
+    post.write_text(post_text(title="First"))
+    url = dev_server + "/posts/a/"
+    assert heading(url) == "First"
+
+    post.write_text(post_text(title="Written in place"))  # VS Code, nano
+    assert heading(url) == "Written in place"
+
+    swap = content_dir / ".a.md.swp"  # vim, Emacs: write elsewhere, rename over
+    swap.write_text(post_text(title="Renamed into place"))
+    assert heading(url) == "Written in place"
+    swap.replace(post)
+    assert heading(url) == "Renamed into place"
+
+    (content_dir / "b.md").write_text(post_text(title="Brand new"))
+    assert heading(dev_server + "/posts/b/") == "Brand new"
+    (content_dir / "b.md").unlink()
+    assert fetch(dev_server + "/posts/b/")[0] == 404
+
+
+def test_broken_front_matter_shows_an_error_page_in_debug_mode(
+    content_dir: Path, dev_server: str
+) -> None:
+    (content_dir / "a.md").write_text(post_text(title="Fine"))
+    assert heading(dev_server + "/posts/a/") == "Fine"
+    (content_dir / "a.md").write_text("---\ntitle: Fine\ndate: 2024-13-01\n---\nBody")
+    status, page = fetch(dev_server + "/posts/a/")
+    assert status == 500
+    assert page.select_one(".content-error code").get_text() == "a.md:3"
+    assert "date" in page.select_one(".problem").get_text()
+
+
+def test_readers_never_see_a_half_written_post(content_dir: Path) -> None:
+    post = content_dir / "a.md"
+    post.write_text(post_text(title="Complete", body="The whole text."))
+    with gunicorn({"BLOG_CONTENT_DIR": str(content_dir)}) as base:
+        url = base + "/posts/a/"
+        assert heading(url) == "Complete"
+        with post.open("w") as handle:
+            handle.write(post_text(title="Complete, revised", body="The first half").rstrip())
+            handle.flush()
+            for _ in range(5):  # every worker keeps the last complete version
+                status, page = fetch(url)
+                assert (status, page.h1.get_text()) == (200, "Complete")
+            handle.write(" and the second.")
+        status, page = fetch(url)
+        assert page.h1.get_text() == "Complete, revised"
+        assert page.select_one(".post-body").get_text().strip() == "The first half and the second."
+
+        post.write_text("---\ntitle: [half-typed\n")  # a broken save: the last good version stays
+        assert heading(url) == "Complete, revised"

@@ -1,0 +1,114 @@
+"""``flask blog ...``: commands for authors and deployers."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .blog import get_blog
+from .posts import PostError, ReaderSettings, slugify
+from .posts.checks import check_folder
+
+blog_cli = AppGroup("blog", help="Write and check posts.")
+
+
+def init_cli(app: Flask) -> None:
+    app.cli.add_command(blog_cli)
+
+
+def _shown_path(root: Path, error: PostError) -> str:
+    """A problem's file as the author would type it: relative to here when possible."""
+    path = root / error.path
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+@blog_cli.command("new")
+@click.argument("title")
+@click.option("--tags", default="", help="Comma-separated tags, e.g. essay,business.")
+@click.option(
+    "--draft/--publish",
+    default=True,
+    show_default=True,
+    help="Start as a draft (hidden until 'draft: true' is removed).",
+)
+def new_post(title: str, tags: str, draft: bool) -> None:
+    """Write a new post file with front matter, and print its path."""
+    blog = get_blog()
+    slug = slugify(title)
+    if not slug:
+        raise click.UsageError(f"{title!r} has no letters or digits to make a file name from")
+    if blog.folder.snapshot().library(blog.now(), drafts=True).get(slug) is not None:
+        raise click.ClickException(f"a post with slug {slug!r} already exists")
+    path = blog.folder.root / f"{slug}.md"
+    now = datetime.now(blog.timezone).replace(microsecond=0)
+    names = [name.strip() for name in tags.split(",") if name.strip()]
+    lines = [
+        "---",
+        f"title: {json.dumps(title, ensure_ascii=False)}",
+        f"date: {now.isoformat()}",
+        f"tags: {json.dumps(names, ensure_ascii=False)}",
+    ]
+    if draft:
+        lines.append("draft: true")
+    lines += ["---", "", ""]
+    blog.folder.root.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write("\n".join(lines))
+    except FileExistsError:
+        raise click.ClickException(f"{path} already exists") from None
+    click.echo(os.path.relpath(path))
+
+
+@blog_cli.command("check")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json suits editors and CI.",
+)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def check(output_format: str, strict: bool) -> None:
+    """Read every post and report each problem as path:line: message.
+
+    Exits 1 if there are errors (or, with --strict, warnings).
+    """
+    blog = get_blog()
+    root = blog.folder.root
+    settings = ReaderSettings(
+        timezone=blog.timezone,
+        renderer=blog.renderer,
+        max_bytes=blog.folder.settings.max_bytes,
+    )
+    problems = check_folder(root, settings)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    if output_format == "json":
+        payload = {
+            "content_dir": str(root),
+            "errors": errors,
+            "warnings": warnings,
+            "problems": [{**p.as_dict(), "path": _shown_path(root, p)} for p in problems],
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        for problem in problems:
+            where = _shown_path(root, problem) + (f":{problem.line}" if problem.line else "")
+            field = f"{problem.field}: " if problem.field else ""
+            click.echo(f"{where}: {problem.severity}: {field}{problem.message}")
+        summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+        click.echo(summary, err=True)
+    if errors or (strict and warnings):
+        sys.exit(1)

@@ -1,0 +1,194 @@
+"""``flask blog check``: every problem in a content folder, with its file and line.
+
+Errors are what breaks a post or a reader's click: a file that cannot be
+read, a slug used twice, a footnote reference with no note, a link to a
+post that does not exist. Warnings are what is probably a slip: an unknown
+front matter key, one tag spelt two ways, a note nothing refers to.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .models import Post, PostError, preferred_name
+from .reader import ReaderSettings, iter_post_files, read_post
+
+
+def check_folder(root: Path, settings: ReaderSettings) -> list[PostError]:
+    """Read every post file below root and report every problem, in file order."""
+    problems: list[PostError] = []
+    posts: list[Post] = []
+    for file in sorted(iter_post_files(root, root), key=lambda entry: entry.path):
+        try:
+            post = read_post(Path(file.path), root, settings)
+        except PostError as error:
+            problems.append(error)
+            continue
+        posts.append(post)
+        problems.extend(post.warnings)
+        problems.extend(check_footnotes(post))
+    problems.extend(check_slugs(posts))
+    problems.extend(check_tag_spellings(posts, root))
+    problems.extend(check_links(posts))
+    return sorted(problems, key=lambda p: (str(p.path), p.line or 0, p.message))
+
+
+def check_slugs(posts: Iterable[Post]) -> list[PostError]:
+    first: dict[str, Post] = {}
+    problems = []
+    for post in sorted(posts, key=lambda p: str(p.source)):
+        if post.slug in first:
+            problems.append(
+                PostError(
+                    post.source,
+                    f"slug {post.slug!r} is already used by {first[post.slug].source}",
+                    field="slug",
+                )
+            )
+        else:
+            first[post.slug] = post
+    return problems
+
+
+def check_tag_spellings(posts: Iterable[Post], root: Path) -> list[PostError]:
+    """One tag written in several ways (case, spacing, punctuation)."""
+    spellings: dict[str, dict[str, list[Post]]] = defaultdict(lambda: defaultdict(list))
+    for post in posts:
+        for tag in post.tags:
+            spellings[tag.slug][tag.name].append(post)
+    problems = []
+    for forms in spellings.values():
+        if len(forms) < 2:
+            continue
+        shown = preferred_name({name: len(users) for name, users in forms.items()})
+        for name, users in forms.items():
+            if name == shown:
+                continue
+            for post in users:
+                problems.append(
+                    PostError(
+                        post.source,
+                        f"tag {name!r} is written {shown!r} in {len(forms[shown])} other "
+                        f"post(s); the site shows {shown!r} everywhere",
+                        line=_line_of_key(root / post.source, ("tags", "categories", "category")),
+                        field="tags",
+                        severity="warning",
+                    )
+                )
+    return problems
+
+
+def _line_of_key(path: Path, keys: tuple[str, ...]) -> int | None:
+    """The line of the first of keys in a file's front matter (for pointing at it)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"""^[ \t]*["']?({"|".join(map(re.escape, keys))})["']?[ \t]*[:=]""")
+    return next((number for number, line in enumerate(lines, 1) if pattern.match(line)), None)
+
+
+# --- footnotes ----------------------------------------------------------------
+
+_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_DEFINITION = re.compile(r"^ {0,3}\[\^([^\]]+)\]:")
+_REFERENCE = re.compile(r"\[\^([^\]]+)\](?!:)")
+
+
+def _prose_lines(body: str) -> list[str]:
+    """The body's lines with code (fenced blocks, inline spans) blanked out."""
+    lines = []
+    fence: str | None = None
+    for line in body.split("\n"):
+        opened = _FENCE.match(line)
+        if fence is not None:
+            if opened and opened.group(1) == fence:
+                fence = None
+            lines.append("")
+        elif opened:
+            fence = opened.group(1)
+            lines.append("")
+        else:
+            lines.append(_INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line))
+    return lines
+
+
+def check_footnotes(post: Post) -> list[PostError]:
+    references: dict[str, int] = {}
+    definitions: dict[str, int] = {}
+    for number, line in enumerate(_prose_lines(post.body)):
+        defined = _DEFINITION.match(line)
+        if defined:
+            definitions.setdefault(defined.group(1), post.body_line + number)
+            line = line[defined.end() :]
+        for match in _REFERENCE.finditer(line):
+            references.setdefault(match.group(1), post.body_line + number)
+    problems = [
+        PostError(post.source, f"footnote [^{label}] has no definition", line=line)
+        for label, line in references.items()
+        if label not in definitions
+    ]
+    problems += [
+        PostError(
+            post.source,
+            f"footnote [^{label}] is defined but never referenced",
+            line=line,
+            severity="warning",
+        )
+        for label, line in definitions.items()
+        if label not in references
+    ]
+    return problems
+
+
+# --- links between posts ------------------------------------------------------
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.hrefs.append(href)
+
+
+def linked_slugs(post: Post) -> list[tuple[str, str]]:
+    """(href, slug) for each link in the post's body to a post page of this site."""
+    parser = _Links()
+    parser.feed(post.html)
+    found = []
+    base = f"/posts/{post.slug}/"
+    for href in parser.hrefs:
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc or href.startswith("#"):
+            continue
+        path = urlsplit(urljoin(base, href)).path
+        match = re.fullmatch(r"/posts/([^/]+)/?(?:footnotes/.*)?", path)
+        if match:
+            found.append((href, unquote(match.group(1))))
+    return found
+
+
+def check_links(posts: list[Post]) -> list[PostError]:
+    slugs = {post.slug for post in posts}
+    problems = []
+    for post in posts:
+        for href, slug in linked_slugs(post):
+            if slug in slugs:
+                continue
+            offset = next((n for n, line in enumerate(post.body.split("\n")) if href in line), None)
+            line = post.body_line + offset if offset is not None else None
+            problems.append(
+                PostError(post.source, f"links to {href}, but no post has slug {slug!r}", line=line)
+            )
+    return problems
