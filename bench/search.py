@@ -1,0 +1,78 @@
+"""Search latency over a synthetic site: the FTS5 index as the search page uses it."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from webapp.posts import ContentFolder, ReaderSettings
+from webapp.posts.search import SearchIndex
+
+from .sitegen import FUNCTION_WORDS, TAGS, WORDS
+
+#: Readers search for topical words more than the text's most frequent ones:
+#: query words are drawn with weight proportional to the square root of
+#: their frequency in the posts (a Zipf exponent of 0.525 instead of 1.05).
+_QUERY_WEIGHTS = list(itertools.accumulate(1 / (rank + 1) ** 0.525 for rank in range(len(WORDS))))
+
+
+def queries(count: int, seed: int = 7) -> list[str]:
+    """What readers type: words, prefixes while typing, two words, phrases,
+    tags, a very common English word now and then, and misses."""
+    rng = random.Random(seed)
+
+    def word() -> str:
+        return rng.choices(WORDS, cum_weights=_QUERY_WEIGHTS)[0]
+
+    made = []
+    for _ in range(count):
+        kind = rng.random()
+        if kind < 0.30:
+            made.append(word())
+        elif kind < 0.50:
+            typed = word()
+            made.append(typed[: rng.randint(3, max(3, len(typed) - 1))])
+        elif kind < 0.70:
+            made.append(f"{word()} {word()}")
+        elif kind < 0.80:
+            made.append(f'"{rng.choice(FUNCTION_WORDS)} {word()}"')
+        elif kind < 0.90:
+            made.append(rng.choice(TAGS))
+        elif kind < 0.95:
+            made.append(rng.choice(FUNCTION_WORDS))
+        else:
+            made.append("xylophone quasar")
+    return made
+
+
+def measure(content: Path, *, count: int = 500) -> dict[str, float]:
+    """Index the folder, then time ``count`` searches; times in milliseconds."""
+    folder = ContentFolder(content, ReaderSettings(), use_inotify=False, poll_interval=3600)
+    snapshot = folder.snapshot()
+    with tempfile.TemporaryDirectory() as scratch:
+        index = SearchIndex(Path(scratch) / "search.sqlite3")
+        started = time.perf_counter()
+        index.sync(snapshot.posts, snapshot.digest)
+        build = time.perf_counter() - started
+        now = datetime.now(UTC)
+        library = snapshot.library(now)
+        timings = []
+        for query in queries(count):
+            started = time.perf_counter()
+            results = index.search(query, now=now, limit=10)
+            [library.get(hit.slug) for hit in results.hits]  # as the page does
+            timings.append((time.perf_counter() - started) * 1000)
+        index.close()
+    timings.sort()
+    return {
+        "posts": len(snapshot.posts),
+        "index_build_s": build,
+        "median_ms": statistics.median(timings),
+        "p99_ms": timings[int(len(timings) * 0.99) - 1],
+        "max_ms": timings[-1],
+    }
