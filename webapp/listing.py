@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import abort, url_for
 
-from .posts import Library, Post, Tag
+from .posts import Library, Post, Tag, TagCount
 
 #: Joins tag slugs in a URL: /tags/essay+business/ lists posts with both.
 TAG_SEPARATOR = "+"
@@ -23,6 +23,8 @@ class Listing:
     page: int
     pages: int
     tags: tuple[Tag, ...] = ()
+    #: Other tags these posts carry, with how many have each: ways to narrow the list.
+    narrower: tuple[TagCount, ...] = ()
 
     @property
     def tag_path(self) -> str | None:
@@ -40,15 +42,26 @@ class Listing:
 
     def page_url(self, page: int | None = None, *, fragment: bool = False) -> str:
         """The URL of a page of this listing (or of its fragment)."""
-        page = self.page if page is None else page
-        prefix = "partials" if fragment else "pages"
-        if self.tags:
-            if page == 1:
-                return url_for(f"{prefix}.tag", tags=self.tag_path)
-            return url_for(f"{prefix}.tag_page", tags=self.tag_path, page=page)
+        return listing_url(self.tags, self.page if page is None else page, fragment=fragment)
+
+    def with_tag(self, tag: Tag) -> tuple[Tag, ...]:
+        return (*self.tags, tag)
+
+    def without_tag(self, tag: Tag) -> tuple[Tag, ...]:
+        return tuple(t for t in self.tags if t != tag)
+
+
+def listing_url(tags: Sequence[Tag], page: int = 1, *, fragment: bool = False) -> str:
+    """The URL of a listing (all posts, or posts with all of tags), or of its fragment."""
+    prefix = "partials" if fragment else "pages"
+    if tags:
+        path = canonical_tag_path(tags)
         if page == 1:
-            return url_for(f"{prefix}.index")
-        return url_for(f"{prefix}.index_page", page=page)
+            return url_for(f"{prefix}.tag", tags=path)
+        return url_for(f"{prefix}.tag_page", tags=path, page=page)
+    if page == 1:
+        return url_for(f"{prefix}.index")
+    return url_for(f"{prefix}.index_page", page=page)
 
 
 def parse_tags(library: Library, expression: str) -> tuple[Tag, ...]:
@@ -74,4 +87,15 @@ def build_listing(library: Library, tags: tuple[Tag, ...], page: int, page_size:
     if not 1 <= page <= pages:
         abort(404, description=f"There is no page {page}; the last page is {pages}.")
     start = (page - 1) * page_size
-    return Listing(posts[start : start + page_size], len(posts), page, pages, tags)
+    narrower: tuple[TagCount, ...] = ()
+    if tags:
+        selected = {tag.slug for tag in tags}
+        counts: dict[str, int] = {}
+        for post in posts:
+            for tag in post.tags:
+                if tag.slug not in selected:
+                    counts[tag.slug] = counts.get(tag.slug, 0) + 1
+        shown = [tag for tag in map(library.tag, counts) if tag is not None]
+        shown.sort(key=lambda t: (-counts[t.slug], t.name.casefold()))
+        narrower = tuple(TagCount(tag, counts[tag.slug]) for tag in shown)
+    return Listing(posts[start : start + page_size], len(posts), page, pages, tags, narrower)

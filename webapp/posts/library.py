@@ -17,7 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
 
@@ -115,6 +115,25 @@ class Library:
     @cached_property
     def _positions(self) -> dict[str, int]:
         return {post.slug: index for index, post in enumerate(self.posts)}
+
+    def related(self, post: Post, limit: int = 3) -> list[Post]:
+        """Other posts sharing the most tags with this one (ties: the newest)."""
+        shared: Counter[str] = Counter()
+        for tag in post.tags:
+            for other in self._by_tag.get(tag.slug, ()):
+                if other.slug != post.slug:
+                    shared[other.slug] += 1
+        position = self._positions
+        best = sorted(shared, key=lambda slug: (-shared[slug], position[slug]))[:limit]
+        return [self.posts[position[slug]] for slug in best]
+
+    def archive(self, tz: tzinfo) -> list[tuple[int, list[tuple[int, list[Post]]]]]:
+        """Posts by year, then month (in tz), newest first: [(2024, [(8, [...]), ...]), ...]."""
+        years: dict[int, dict[int, list[Post]]] = {}
+        for post in self.posts:
+            local = post.published.astimezone(tz)
+            years.setdefault(local.year, {}).setdefault(local.month, []).append(post)
+        return [(year, list(months.items())) for year, months in years.items()]
 
     def neighbours(self, post: Post) -> tuple[Post | None, Post | None]:
         """(newer, older) posts next to this one."""

@@ -1,0 +1,75 @@
+"""Atom feeds: the whole site, each tag, and any combination of tags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from feedgen.feed import FeedGenerator
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from .blog import current_library
+from .caching import cached_response
+from .listing import canonical_tag_path, parse_tags
+from .posts import Post, Tag
+from .urls import absolute_url, portable_html, site_root
+
+bp = Blueprint("feeds", __name__)
+
+UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@bp.get("/feed.xml")
+@cached_response()
+def site_feed() -> Response:
+    return _feed(current_library().posts, ())
+
+
+@bp.get("/tags/<tags>/feed.xml")
+@cached_response()
+def tag_feed(tags: str) -> BaseResponse:
+    library = current_library()
+    selected = parse_tags(library, tags)
+    if canonical_tag_path(selected) != tags:
+        return redirect(url_for("feeds.tag_feed", tags=canonical_tag_path(selected)), 301)
+    return _feed(library.by_tag(*(tag.slug for tag in selected)), selected)
+
+
+def _feed(posts: Sequence[Post], tags: tuple[Tag, ...]) -> Response:
+    config = current_app.config
+    library = current_library()
+    newest = posts[: int(config["FEED_LENGTH"])]
+    title = config["TITLE"]
+    if tags:
+        title += " · " + " + ".join(tag.name for tag in tags)
+        home = absolute_url("pages.tag", tags=canonical_tag_path(tags))
+    else:
+        home = absolute_url("pages.index")
+    feed = FeedGenerator()
+    feed.id(home)
+    feed.title(title)
+    feed.subtitle(config["DESCRIPTION"])
+    feed.link(href=home, rel="alternate", type="text/html")
+    feed.link(href=site_root() + request.path, rel="self", type="application/atom+xml")
+    feed.author({"name": config["AUTHOR"] or config["TITLE"]})
+    feed.language("en")
+    feed.generator("Marginalia")
+    # Atom requires an updated time even for an empty feed: the site's newest post then.
+    changed = [post.updated or post.published for post in newest or library.posts[:1]]
+    feed.updated(max(changed, default=UNIX_EPOCH))
+    for post in newest:
+        url = absolute_url("pages.post", slug=post.slug)
+        entry = feed.add_entry(order="append")
+        entry.id(url)
+        entry.title(post.title)
+        entry.link(href=url, rel="alternate", type="text/html")
+        entry.published(post.published)
+        entry.updated(post.updated or post.published)
+        if post.summary:
+            entry.summary(post.summary)
+        entry.content(portable_html(post.html, url), type="html")
+        for tag in library.display_tags(post):
+            entry.category(term=tag.slug, label=tag.name)
+    body = feed.atom_str(pretty=True)
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
