@@ -54,19 +54,33 @@ def write_post(content_dir: Path) -> WritePost:
     return write
 
 
+def close_app(app: Flask) -> None:
+    blog = app.extensions["blog"]
+    blog.folder.close()
+    if "search_index" in vars(blog):
+        blog.search_index.close()
+
+
 @pytest.fixture
-def make_app(content_dir: Path) -> Iterator[Callable[..., Flask]]:
+def make_app(content_dir: Path, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
     apps: list[Flask] = []
 
     def make(**config: Any) -> Flask:
-        settings = {"TESTING": True, "CONTENT_DIR": str(content_dir), **config}
+        settings = {
+            "TESTING": True,
+            "CONTENT_DIR": str(content_dir),
+            "SEARCH_INDEX": str(tmp_path / f"search-{len(apps)}.sqlite3"),
+            # Searches index on demand, so tests do not race a background build.
+            "INDEX_ON_START": False,
+            **config,
+        }
         app = create_app(settings)
         apps.append(app)
         return app
 
     yield make
     for app in apps:
-        app.extensions["blog"].folder.close()
+        close_app(app)
 
 
 @pytest.fixture
@@ -80,11 +94,18 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def sample_app() -> Iterator[Flask]:
+def sample_app(tmp_path: Path) -> Iterator[Flask]:
     """The app over the repository's own content/ folder."""
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(PROJECT_ROOT / "content")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "CONTENT_DIR": str(PROJECT_ROOT / "content"),
+            "SEARCH_INDEX": str(tmp_path / "search.sqlite3"),
+            "INDEX_ON_START": False,
+        }
+    )
     yield app
-    app.extensions["blog"].folder.close()
+    close_app(app)
 
 
 def parse(response: Any) -> BeautifulSoup:

@@ -69,9 +69,13 @@ def gunicorn(
         start_new_session=True,
     )
     base_url = f"http://127.0.0.1:{port}"
+    failed = False
     try:
         wait_for_http(base_url + "/", process=process)
         yield base_url
+    except BaseException:
+        failed = True
+        raise
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -80,4 +84,6 @@ def gunicorn(
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         if process.stdout:
+            if failed:  # the server's log explains most failures
+                sys.stderr.write(process.stdout.read().decode(errors="replace"))
             process.stdout.close()

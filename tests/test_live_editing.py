@@ -107,5 +107,19 @@ def test_readers_never_see_a_half_written_post(content_dir: Path) -> None:
         assert page.h1.get_text() == "Complete, revised"
         assert page.select_one(".post-body").get_text().strip() == "The first half and the second."
 
-        post.write_text("---\ntitle: [half-typed\n")  # a broken save: the last good version stays
-        assert heading(url) == "Complete, revised"
+
+def test_a_broken_save_keeps_the_last_good_version(content_dir: Path) -> None:
+    # One worker: each worker reads files when it next answers, so a version
+    # that lived only between two requests can be one worker's last good one
+    # and not another's.
+    post = content_dir / "a.md"
+    post.write_text(post_text(title="Good"))
+    with gunicorn({"BLOG_CONTENT_DIR": str(content_dir)}, workers=1) as base:
+        url = base + "/posts/a/"
+        assert heading(url) == "Good"
+        post.write_text(post_text(title="Better"))
+        assert heading(url) == "Better"
+        post.write_text("---\ntitle: [half-typed\n")
+        assert heading(url) == "Better"
+        post.write_text(post_text(title="Best"))
+        assert heading(url) == "Best"

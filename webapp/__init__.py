@@ -40,6 +40,13 @@ DEFAULTS: dict[str, Any] = {
     "DESCRIPTION": "Essays and notes, with footnotes worth reading.",
     "AUTHOR": "",
     "PAGE_SIZE": 10,
+    # Absolute URLs (feeds, sitemap, canonical links); empty: from each request's host.
+    "SITE_URL": "",
+    "FEED_LENGTH": 20,
+    # The search index file; empty: one per content folder in the temp directory.
+    "SEARCH_INDEX": "",
+    # Bring the search index up to date in the background when the server starts.
+    "INDEX_ON_START": True,
     # flask-caching
     "CACHE_TYPE": "SimpleCache",
     "CACHE_DEFAULT_TIMEOUT": 300,
@@ -78,10 +85,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_assets(app)
     init_cli(app)
 
-    from . import partials, views
+    from . import feeds, partials, seo, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(partials.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(seo.bp)
     views.register_error_handlers(app)
     return app
 

@@ -33,13 +33,17 @@ class Asset:
     encoded: dict[str, bytes]
 
 
+#: Every file read so far, by path and modification time (shared by all apps
+#: in the process, so compression at best effort happens once per file).
+_loaded: dict[tuple[Path, int], Asset] = {}
+_lock = threading.Lock()
+
+
 class Assets:
     """The static folder, read into memory on first use of each file."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder.resolve()
-        self._loaded: dict[str, tuple[int, Asset]] = {}
-        self._lock = threading.Lock()
 
     def get(self, filename: str) -> Asset | None:
         joined = safe_join(str(self.folder), filename)
@@ -52,10 +56,10 @@ class Assets:
             return None
         if not path.is_file() or any(part.startswith(".") for part in Path(filename).parts):
             return None
-        loaded = self._loaded.get(filename)
-        if loaded is not None and loaded[0] == mtime:
-            return loaded[1]
-        with self._lock:
+        asset = _loaded.get((path, mtime))
+        if asset is not None:
+            return asset
+        with _lock:
             body = path.read_bytes()
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             if content_type.startswith("text/") or content_type.endswith(("javascript", "+xml")):
@@ -66,7 +70,7 @@ class Assets:
                 content_type=content_type,
                 encoded=compress(body, effort="best"),
             )
-            self._loaded[filename] = (mtime, asset)
+            _loaded[(path, mtime)] = asset
         return asset
 
 

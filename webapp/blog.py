@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import tempfile
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,6 +16,9 @@ import click
 from flask import Flask, current_app, g
 
 from .posts import ContentFolder, Library, ReaderSettings, Renderer, summarize
+from .posts.search import SearchIndex
+
+log = logging.getLogger(__name__)
 
 
 class Blog:
@@ -40,15 +48,39 @@ class Blog:
             use_inotify=bool(config["USE_INOTIFY"]),
         )
         self.show_drafts = bool(config["SHOW_DRAFTS"])
+        self.search_index_path = Path(
+            config["SEARCH_INDEX"] or _default_index_path(self.folder.root)
+        )
         if click.get_current_context(silent=True) is None:
             # Serving: read everything now, so start-up logs every broken file
             # and the first reader does not wait. (Under the flask command the
             # folder is read when first needed, and `blog check` reports alone.)
             self.folder.snapshot()
+            if config["INDEX_ON_START"]:
+                threading.Thread(target=self._index_posts, name="search-index", daemon=True).start()
         app.extensions["blog"] = self
+
+    def _index_posts(self) -> None:
+        """Bring the search index up to date in the background, so searches find it ready."""
+        try:
+            snapshot = self.folder.snapshot()
+            self.search_index.sync(snapshot.posts, snapshot.digest)
+        except Exception:
+            log.exception("could not build the search index; searches will retry")
+
+    @cached_property
+    def search_index(self) -> SearchIndex:
+        """The full-text index, in a file every worker on this host shares."""
+        return SearchIndex(self.search_index_path)
 
     def library(self, now: datetime | None = None) -> Library:
         return self.folder.library(now or self.now(), drafts=self.show_drafts)
+
+
+def _default_index_path(root: Path) -> Path:
+    """One index per content folder, in the system's temporary directory."""
+    name = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
+    return Path(tempfile.gettempdir()) / f"marginalia-search-{name}.sqlite3"
 
 
 def get_blog() -> Blog:

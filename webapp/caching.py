@@ -36,7 +36,8 @@ cache = Cache()
 
 P = ParamSpec("P")
 
-#: Headers kept with a cached body; everything else is recomputed per response.
+#: Headers kept with a cached body (and any htmx response header, HX-*);
+#: everything else is recomputed per response.
 _STORED_HEADERS = ("Content-Type", "Content-Language")
 
 
@@ -70,9 +71,9 @@ def cached_response(
                     return response
                 body = response.get_data()
                 headers = [
-                    (name, response.headers[name])
-                    for name in _STORED_HEADERS
-                    if name in response.headers
+                    (name, value)
+                    for name, value in response.headers.items()
+                    if name in _STORED_HEADERS or name.startswith("HX-")
                 ]
                 etag = hashlib.blake2b(body, digest_size=12).hexdigest()
                 stored = Stored(body, headers, etag, compress(body))

@@ -12,13 +12,13 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .blog import current_library
 from .caching import cached_response
 from .htmx import add_vary, is_partial_request
-from .views import render_listing
+from .views import render_listing, search_context
 
 bp = Blueprint("partials", __name__)
 bp.after_request(add_vary)
@@ -67,6 +67,22 @@ def tag(tags: str) -> Response | str:
 @cached_response()
 def tag_page(tags: str, page: int) -> Response | str:
     return render_listing(tags, page, fragment=True)
+
+
+@bp.get("/partials/search/")
+@fragment_of(lambda: url_for("pages.search", q=request.args.get("q", "")))
+@cached_response(query_args=("q", "page"))
+def search() -> Response:
+    context = search_context()
+    response = make_response(
+        render_template("partials/search_results.html", fragment=True, **context)
+    )
+    # The address bar follows the query; replaced, not pushed, so Back skips keystrokes.
+    page = (
+        url_for("pages.search", q=context["query"]) if context["query"] else url_for("pages.search")
+    )
+    response.headers["HX-Replace-Url"] = page
+    return response
 
 
 @bp.get("/posts/<slug>/footnotes/<footnote_id>/")

@@ -8,12 +8,20 @@ from typing import Any
 from flask import Flask, current_app
 
 from .blog import current_library, get_blog
+from .listing import listing_url
+from .seo import blog_posting
+from .urls import absolute_path, absolute_url
 
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.add_template_filter(display_date)
+    app.add_template_filter(month_name)
+    app.add_template_global(listing_url)
+    app.add_template_global(absolute_url)
+    app.add_template_global(absolute_path)
+    app.add_template_global(blog_posting)
     app.context_processor(_site_context)
 
 
@@ -36,3 +44,7 @@ def display_date(moment: datetime) -> str:
     """``8 August 2024``, in the site's time zone."""
     local = moment.astimezone(get_blog().timezone)
     return f"{local.day} {local:%B %Y}"
+
+
+def month_name(month: int) -> str:
+    return datetime(2000, month, 1).strftime("%B")

@@ -11,6 +11,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -25,7 +26,9 @@ from .blog import current_library, get_blog
 from .caching import cached_response
 from .htmx import is_partial_request
 from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
+from .posts import Post
 from .posts.reader import is_bundle_file, is_inside, normalize_path
+from .posts.search import MAX_QUERY_CHARS, Hit
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,63 @@ def tag_page(tags: str, page: int) -> Response | str:
     return render_listing(tags, page)
 
 
+@bp.get("/archive/")
+@cached_response()
+def archive() -> str:
+    library = current_library()
+    return render_template(
+        "pages/archive.html", archive=library.archive(get_blog().timezone), library=library
+    )
+
+
+SEARCH_PAGE_SIZE = 10
+
+
+def search_context() -> dict[str, Any]:
+    """The query (tidied), one page of its results, and the next page's URL if any."""
+    query = " ".join(request.args.get("q", "").split())[:MAX_QUERY_CHARS]
+    page = request.args.get("page", 1, type=int) or 1
+    library = current_library()
+    hits: list[tuple[Post, Hit]] = []
+    more_url = None
+    building = False
+    if query and 1 <= page <= 100:
+        blog = get_blog()
+        snapshot = blog.folder.snapshot()
+        # Never keep a reader waiting on an index being written elsewhere:
+        # search what is indexed, and say so if that is nothing yet.
+        current = blog.search_index.sync(snapshot.posts, snapshot.digest, wait=False)
+        building = not current and not blog.search_index.ready
+        results = blog.search_index.search(
+            query,
+            now=g.now,
+            drafts=blog.show_drafts,
+            limit=SEARCH_PAGE_SIZE,
+            offset=(page - 1) * SEARCH_PAGE_SIZE,
+        )
+        hits = [(post, hit) for hit in results.hits if (post := library.get(hit.slug))]
+        if results.more:
+            more_url = url_for("pages.search", q=query, page=page + 1)
+    return {
+        "query": query,
+        "page": page,
+        "hits": hits,
+        "more_url": more_url,
+        "building": building,
+        "library": library,
+    }
+
+
+@bp.get("/search/")
+@cached_response(query_args=("q", "page"))
+def search() -> str | tuple[str, int, dict[str, str]]:
+    context = search_context()
+    page = render_template("pages/search.html", **context)
+    if context["building"]:
+        return page, 503, {"Retry-After": "5"}  # not cached: it will soon be different
+    return page
+
+
 @bp.get("/posts/<slug>/<path:filename>")
 def bundle_file(slug: str, filename: str) -> Response:
     """A file beside a post in its page bundle (a folder holding index.md)."""
@@ -111,7 +171,14 @@ def post(slug: str) -> str | tuple[str, int]:
     if found is None:
         abort(404, description="There is no post at this address.")
     newer, older = library.neighbours(found)
-    return render_template("pages/post.html", post=found, newer=newer, older=older, library=library)
+    return render_template(
+        "pages/post.html",
+        post=found,
+        newer=newer,
+        older=older,
+        related=library.related(found),
+        library=library,
+    )
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -38,7 +38,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The sample site (a copy of content/) under gunicorn; yields its base URL."""
     content = tmp_path_factory.mktemp("e2e") / "content"
     shutil.copytree(PROJECT_ROOT / "content", content)
-    with gunicorn({"BLOG_CONTENT_DIR": str(content)}) as base_url:
+    env = {
+        "BLOG_CONTENT_DIR": str(content),
+        "BLOG_SEARCH_INDEX": str(content.parent / "search.sqlite3"),
+        # Six sample posts: two pages, so "More posts" has something to load.
+        "BLOG_PAGE_SIZE": "5",
+    }
+    with gunicorn(env) as base_url:
         yield base_url
 
 
@@ -91,6 +97,8 @@ def make_page(browser: Browser) -> Iterator[Callable[..., tuple[Page, PageProble
                 problems.console_errors.append(f"console: {message.text} ({message.location})")
 
         def on_failed(request: Request) -> None:
+            if request.failure == "net::ERR_ABORTED":
+                return  # cancelled on purpose: a newer search, or the page navigated away
             problems.failed_requests.append(
                 f"failed: {request.method} {request.url} {request.failure}"
             )

@@ -98,6 +98,65 @@ def test_without_javascript_tag_links_are_plain_links(make_page: MakePage, site:
         assert page.request.get(href).status == 200
 
 
+def test_more_posts_appends_the_next_page_in_place(page: Page, site: str) -> None:
+    page.goto(site + "/")
+    first_page = titles(page)
+    assert len(first_page) == 5
+    page.evaluate("window.noReload = 'still here'")
+    page.locator("#more-posts a", has_text="More posts").click()
+    expect(page.locator("#post-list > li")).to_have_count(6)
+    assert titles(page)[:5] == first_page
+    expect(page).to_have_url(site + "/")  # appending is not navigating
+    expect(page).to_have_title("Marginalia")
+    expect(page.locator("#more-posts a")).to_have_count(0)  # that was the last page
+    assert page.evaluate("window.noReload") == "still here"
+    # The new posts' tags filter in place like the others.
+    page.locator("#post-list > li").nth(5).locator("ul.tags a").first.click()
+    expect(page.locator("#listing-title")).to_contain_text("Posts tagged")
+    assert page.evaluate("window.noReload") == "still here"
+
+
+def test_without_javascript_more_posts_is_a_link(make_page: MakePage, site: str) -> None:
+    page, _ = make_page(java_script_enabled=False)
+    page.goto(site + "/")
+    page.locator("#more-posts a").click()
+    expect(page).to_have_url(site + "/page/2/")
+    assert len(titles(page)) == 1
+
+
+# --- search --------------------------------------------------------------------
+
+
+def test_search_updates_as_you_type(page: Page, site: str) -> None:
+    page.goto(site + "/search/")
+    page.evaluate("window.noReload = 'still here'")
+    box = page.locator("#search-query")
+    box.press_sequentially("footnot", delay=40)
+    expect(page.locator("#search-results .result-count")).to_contain_text("“footnot”")
+    results = page.locator("ol.results h2 a")
+    expect(results.first).to_have_text("Footnotes Are a Conversation")
+    expect(page.locator("ol.results mark").first).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/search/\?q=footnot$"))
+    assert page.evaluate("window.noReload") == "still here"
+    expect(box).to_be_focused()  # typing is never interrupted
+
+    box.fill("zzzz nothing matches")
+    expect(page.locator("#search-results .result-count")).to_have_text(
+        "No posts match “zzzz nothing matches”."
+    )
+    page.go_back()  # the address was replaced while typing, not pushed
+    expect(page).not_to_have_url(re.compile(r"/search/"))
+
+
+def test_search_without_javascript_submits_the_form(make_page: MakePage, site: str) -> None:
+    page, _ = make_page(java_script_enabled=False)
+    page.goto(site + "/search/")
+    page.locator("#search-query").fill("boring")
+    page.locator("form.search-form button").click()
+    expect(page).to_have_url(site + "/search/?q=boring")
+    expect(page.locator("ol.results h2 a").first).to_have_text("The Boring Advantage")
+
+
 # --- footnote popovers -------------------------------------------------------
 
 
