@@ -18,6 +18,9 @@ PAGES = {
     "post": POST,
     "tag": "/tags/essay/",
     "tags": "/tags/",
+    "archive": "/archive/",
+    "search": "/search/?q=boring",
+    "combination": "/tags/business+essay/",
     "not-found": "/posts/no-such-post/",
 }
 DESKTOP = {"width": 1280, "height": 900}
@@ -65,7 +68,7 @@ def test_the_skip_link_comes_first_and_moves_focus_to_the_content(page: Page, si
     assert page.evaluate("document.querySelector('main').contains(document.activeElement)")
 
 
-@pytest.mark.parametrize("name", ["index", "post"])
+@pytest.mark.parametrize("name", ["index", "post", "search"])
 def test_every_control_is_reachable_by_keyboard_with_visible_focus(
     page: Page, site: str, name: str
 ) -> None:
@@ -129,7 +132,7 @@ def test_long_form_typography(page: Page, site: str) -> None:
 
 
 @pytest.mark.parametrize("width", [320, 390, 768, 1920])
-@pytest.mark.parametrize("name", ["index", "post", "tags"])
+@pytest.mark.parametrize("name", ["index", "post", "tags", "search", "archive"])
 def test_no_sideways_scrolling_from_320_px_up(
     make_page: MakePage, site: str, name: str, width: int
 ) -> None:
