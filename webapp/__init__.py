@@ -22,6 +22,7 @@ from .assets import init_assets
 from .blog import Blog
 from .caching import cache, init_caching
 from .cli import init_cli
+from .security import init_security
 from .templating import init_templating
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,14 @@ DEFAULTS: dict[str, Any] = {
     "SEARCH_INDEX": "",
     # Bring the search index up to date in the background when the server starts.
     "INDEX_ON_START": True,
+    # HTTP caching for browsers and a CDN: seconds fresh, then seconds served
+    # stale while revalidating (both capped at the next scheduled post).
+    "HTTP_MAX_AGE": 60,
+    "HTTP_STALE_WHILE_REVALIDATE": 300,
+    # Strict-Transport-Security, for sites served only over HTTPS.
+    "HSTS": False,
+    # Clean raw HTML in posts with nh3 (for sites whose authors are not trusted).
+    "SANITIZE": False,
     # flask-caching
     "CACHE_TYPE": "SimpleCache",
     "CACHE_DEFAULT_TIMEOUT": 300,
@@ -70,8 +79,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     chosen_cache = "CACHE_TYPE" in os.environ or "BLOG_CACHE_TYPE" in os.environ
     if app.debug and not chosen_cache and "CACHE_TYPE" not in (test_config or {}):
         # Template edits do not change the content version, and debug pages
-        # show content errors: do not cache them away.
+        # show content errors: do not cache them away, nor let browsers.
         app.config["CACHE_TYPE"] = "NullCache"
+        app.config["HTTP_MAX_AGE"] = app.config["HTTP_STALE_WHILE_REVALIDATE"] = 0
+    app.config.setdefault("STATIC_EXPORT", False)
     # NullCache (the debug default, or a deliberate choice) needs no warning.
     app.config.setdefault("CACHE_NO_NULL_WARNING", True)
 
@@ -84,6 +95,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_templating(app)
     init_assets(app)
     init_cli(app)
+    init_security(app)
 
     from . import feeds, partials, seo, views
 

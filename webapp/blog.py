@@ -34,7 +34,7 @@ class Blog:
             ) from error
         #: What time it is; scheduled posts appear when this passes their date.
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
-        self.renderer = Renderer()
+        self.renderer = Renderer(sanitize=bool(config["SANITIZE"]))
         settings = ReaderSettings(
             timezone=self.timezone,
             renderer=self.renderer,

@@ -112,3 +112,42 @@ def check(output_format: str, strict: bool) -> None:
         click.echo(summary, err=True)
     if errors or (strict and warnings):
         sys.exit(1)
+
+
+@blog_cli.command("invalidate")
+def invalidate_cache() -> None:
+    """Make every cached page stale, in every worker sharing the cache.
+
+    Pages are keyed by content and code already; this is for changes neither
+    shows, such as a setting changed for only some of the servers.
+    """
+    from .caching import invalidate
+
+    try:
+        generation = invalidate()
+    except Exception as error:
+        raise click.ClickException(f"the cache did not answer: {error}") from error
+    click.echo(f"cache generation is now {generation}")
+
+
+@blog_cli.command("freeze")
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+def freeze(destination: Path) -> None:
+    """Write the whole site as static files into DESTINATION.
+
+    Fragments are included, so tag filtering and footnote popovers work from
+    any static host. Only files whose content changed are rewritten. Set
+    BLOG_SITE_URL for absolute links in feeds and the sitemap.
+    """
+    from flask import current_app
+
+    from .export import freeze_site
+
+    try:
+        report = freeze_site(current_app._get_current_object(), destination)  # type: ignore[attr-defined]
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"{destination}: {report.written} files written, {report.unchanged} unchanged, "
+        f"{report.removed} removed"
+    )

@@ -50,11 +50,10 @@ def robots() -> Response:
         "User-agent: *",
         # Fragments are parts of pages; search results are not content.
         f"Disallow: {url_for('partials.index')}",
-        f"Disallow: {url_for('pages.search')}",
-        "",
-        f"Sitemap: {absolute_url('seo.sitemap')}",
-        "",
     ]
+    if not current_app.config["STATIC_EXPORT"]:  # an export has no search
+        lines.append(f"Disallow: {url_for('pages.search')}")
+    lines += ["", f"Sitemap: {absolute_url('seo.sitemap')}", ""]
     return Response("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 

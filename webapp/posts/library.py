@@ -17,7 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
 
@@ -44,6 +44,8 @@ class Library:
     next_publication: datetime | None = None
     #: Files that failed to read, by the slug their post has (or would have).
     broken: Mapping[str, PostError] = field(default_factory=dict)
+    #: When what this library shows last changed: a file's change, or a post's appearance.
+    last_modified: datetime | None = None
 
     def error_for(self, slug: str) -> PostError | None:
         """Why the post at this slug could not be read, if it could not."""
@@ -153,6 +155,8 @@ class Snapshot:
     errors: tuple[PostError, ...]
     digest: str
     broken: Mapping[str, PostError] = field(default_factory=dict)
+    #: The newest modification time among the files read.
+    modified: datetime | None = None
     _views: dict[tuple[int, bool], Library] = field(default_factory=dict, compare=False)
 
     @cached_property
@@ -172,7 +176,9 @@ class Snapshot:
             )
             upcoming = moments[epoch] if epoch < len(moments) else None
             version = f"{self.digest}.{epoch}{'d' if drafts else ''}"
-            view = Library(visible, version, self.errors, upcoming, self.broken)
+            appeared = moments[epoch - 1] if epoch else None
+            changed = max(filter(None, (self.modified, appeared)), default=None)
+            view = Library(visible, version, self.errors, upcoming, self.broken, changed)
             if len(self._views) > 16:
                 self._views.clear()
             self._views[key] = view
@@ -341,7 +347,11 @@ class ContentFolder:
                 continue
             chosen[post.slug] = post
         posts = sorted(chosen.values(), key=lambda p: (p.published, p.slug), reverse=True)
-        return Snapshot(tuple(posts), tuple(errors), _digest(posts), broken)
+        newest = max(
+            (entry.stat[0] for entry in self._entries.values() if entry.stat), default=None
+        )
+        modified = datetime.fromtimestamp(newest / 1e9, UTC) if newest else None
+        return Snapshot(tuple(posts), tuple(errors), _digest(posts), broken, modified)
 
 
 def _digest(posts: Sequence[Post]) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import markdown
+import nh3
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.extensions.toc import slugify_unicode
@@ -155,11 +156,57 @@ class _PostExtension(Extension):
 _SCROLLABLE_PRE = re.compile(r'<div class="highlight"><pre>')
 
 
-class Renderer:
-    """Renders post bodies with the site's Markdown configuration."""
+#: What sanitised HTML may keep: the tags nh3 allows plus those the renderer
+#: writes itself, and every attribute the renderer sets (nothing that runs
+#: script: no event handlers, no style, no javascript: URLs).
+_SAFE_TAGS = nh3.ALLOWED_TAGS | {"section"}
+_SAFE_ATTRIBUTES = {
+    **nh3.ALLOWED_ATTRIBUTES,
+    "*": {"id", "class", "title", "lang", "dir", "role", "tabindex"},
+    "a": {"href", "hreflang", "rel", "hx-get", "hx-trigger", "hx-target"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "abbr": {"title"},
+}
 
-    def __init__(self, *, cache_size: int = 512) -> None:
+
+#: htmx attributes survive only with the values the renderer itself writes,
+#: so an author cannot point htmx at anything but a footnote.
+_HTMX_VALUES = {
+    "hx-get": re.compile(r"footnotes/[^/]+/"),
+    "hx-trigger": re.compile("footnote-open"),
+    "hx-target": re.compile(re.escape(f"#{POPOVER_CONTENT_ID}")),
+}
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    pattern = _HTMX_VALUES.get(attribute)
+    if pattern is None:
+        return value
+    return value if tag == "a" and pattern.fullmatch(value) else None
+
+
+def sanitize(html: str) -> str:
+    """Remove anything that could run script from HTML, keeping the renderer's own markup."""
+    return nh3.clean(
+        html,
+        tags=_SAFE_TAGS,
+        attributes=_SAFE_ATTRIBUTES,
+        attribute_filter=_keep_attribute,
+        generic_attribute_prefixes={"aria-"},
+        link_rel=None,
+    )
+
+
+class Renderer:
+    """Renders post bodies with the site's Markdown configuration.
+
+    ``sanitize=True`` cleans the result with nh3, for sites whose authors
+    are not trusted; otherwise raw HTML in a post is the author's choice.
+    """
+
+    def __init__(self, *, cache_size: int = 512, sanitize: bool = False) -> None:
         self._local = threading.local()
+        self.sanitize = sanitize
         self.render = functools.lru_cache(maxsize=cache_size)(self._render)
 
     def __call__(self, body: str) -> Rendered:
@@ -186,7 +233,13 @@ class Renderer:
         collector = md.treeprocessors["marginalia-post"]
         assert isinstance(collector, _PostTreeprocessor)
         headings = tuple(_flatten_headings(getattr(md, "toc_tokens", [])))
-        return Rendered(html=html, footnotes=tuple(collector.footnotes), headings=headings)
+        footnotes = tuple(collector.footnotes)
+        if self.sanitize:
+            html = sanitize(html)
+            footnotes = tuple(
+                Footnote(note.id, note.number, sanitize(note.html)) for note in footnotes
+            )
+        return Rendered(html=html, footnotes=footnotes, headings=headings)
 
 
 def _flatten_headings(tokens: list[dict[str, Any]]) -> list[Heading]:
@@ -207,12 +260,22 @@ _SUMMARY_LIMIT = 300
 
 
 class _TextExtractor(HTMLParser):
+    _HIDDEN = {"script", "style", "template"}
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._hidden += tag in self._HIDDEN
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in self._HIDDEN and self._hidden > 0
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self._hidden:  # what a reader sees: not scripts or styles
+            self.parts.append(data)
 
 
 def html_to_text(html: str) -> str:
