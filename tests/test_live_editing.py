@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -15,7 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.conftest import post_text
-from tests.servers import PROJECT_ROOT, free_port, gunicorn, wait_for_http
+from tests.servers import free_port, gunicorn, server
 
 
 def fetch(url: str) -> tuple[int, BeautifulSoup]:
@@ -36,23 +33,19 @@ def heading(url: str) -> str:
 def dev_server(content_dir: Path) -> Iterator[str]:
     """``flask --app webapp run --debug``, as an author runs it."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "webapp", "run", "--debug", "--port", str(port)],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "BLOG_CONTENT_DIR": str(content_dir)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(base + "/", process=process)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-        assert process.stdout is not None
-        process.stdout.close()
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "webapp",
+        "run",
+        "--debug",
+        "--port",
+        str(port),
+    ]
+    with server(command, port, {"BLOG_CONTENT_DIR": str(content_dir)}) as running:
+        yield running.url
 
 
 def test_saving_shows_on_the_next_load_whatever_the_editor(

@@ -29,6 +29,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+# Functions, not bare expressions: Playwright evaluates those without eval(),
+# which the site's Content-Security-Policy (on in these tests) forbids.
+POPOVER_OPEN = (
+    "() => document.getElementById('footnote-popover')?.matches(':popover-open') === true"
+)
+POPOVER_CLOSED = (
+    "() => document.getElementById('footnote-popover')?.matches(':popover-open') === false"
+)
+
 #: Hosts the sample posts link to; answered locally so clicking a link works offline.
 EXTERNAL = "https://**/*"
 

@@ -7,11 +7,10 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PageProblems
+from tests.e2e.conftest import POPOVER_CLOSED, POPOVER_OPEN, PageProblems
 
 POST = "/posts/the-boring-advantage/"
-POPOVER_OPEN = "document.getElementById('footnote-popover')?.matches(':popover-open') === true"
-POPOVER_CLOSED = "document.getElementById('footnote-popover')?.matches(':popover-open') === false"
+
 
 MakePage = Callable[..., tuple[Page, PageProblems]]
 

@@ -9,7 +9,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import SCREENSHOTS, PageProblems
+from tests.e2e.conftest import POPOVER_OPEN, SCREENSHOTS, PageProblems
 
 MakePage = Callable[..., tuple[Page, PageProblems]]
 POST = "/posts/the-boring-advantage/"
@@ -156,7 +156,7 @@ def test_dark_mode_follows_the_system(make_page: MakePage, site: str) -> None:
 def test_print_shows_the_notes_in_full_and_hides_navigation(page: Page, site: str) -> None:
     page.goto(site + POST)
     page.locator("#fnref-1 a").click()
-    page.wait_for_function("document.getElementById('footnote-popover').matches(':popover-open')")
+    page.wait_for_function(POPOVER_OPEN)
     page.emulate_media(media="print")
     for selector in (
         ".site-header",

@@ -1,0 +1,92 @@
+"""flask blog freeze: the site as files, fragments included, rewritten only where changed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from bs4 import BeautifulSoup
+
+from tests.conftest import PROJECT_ROOT, post_text
+
+
+def freeze(app: Any, destination: Path) -> str:
+    result = app.test_cli_runner().invoke(args=["blog", "freeze", str(destination)])
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+def page(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(), "html.parser")
+
+
+def test_the_export_holds_every_page_and_fragment(
+    content_dir: Path, make_app: Any, tmp_path: Path
+) -> None:
+    shutil.copytree(PROJECT_ROOT / "content", content_dir, dirs_exist_ok=True)
+    out = tmp_path / "out"
+    freeze(make_app(SITE_URL="https://blog.example"), out)
+    index = page(out / "index.html")
+    assert index.html is not None and index.select("ol.post-list > li")
+    assert not index.select("a[href='/search/']")  # no search without the application
+    # Every link a reader or htmx can follow leads to a file.
+    for document in out.rglob("*.html"):
+        for link in page(document).select("[href^='/'], [hx-get^='/']"):
+            target = (link.get("hx-get") or link["href"]).split("#")[0].split("?")[0]
+            file = out / target.lstrip("/")
+            assert file.is_file() or (file / "index.html").is_file(), (document, target)
+    fragment = page(out / "partials/tags/essay/index.html")
+    assert fragment.html is None and fragment.section["id"] == "listing"
+    post = page(out / "posts/the-boring-advantage/index.html")
+    for ref in post.select("a.footnote-ref"):
+        note = out / "posts/the-boring-advantage" / ref["hx-get"] / "index.html"
+        assert page(note).select_one(".footnote-text"), note
+    assert (out / "404.html").read_text().count("Not found") >= 1
+    assert "https://blog.example/posts/the-boring-advantage/" in (out / "feed.xml").read_text()
+    assert (out / "static/vendor/htmx-4.0.1.min.js").is_file()
+
+
+def test_only_changed_files_are_rewritten(content_dir: Path, make_app: Any, tmp_path: Path) -> None:
+    for day in (1, 2, 3):
+        (content_dir / f"p{day}.md").write_text(
+            post_text(title=f"Post {day}", date=f"2024-01-0{day}", tags='["essay"]')
+        )
+    (content_dir / "other.md").write_text(
+        post_text(title="Other", date="2023-01-01", tags='["misc"]')
+    )
+    out = tmp_path / "out"
+    app = make_app()
+    first = freeze(app, out)
+    assert "0 unchanged" in first
+    mtimes = {path: path.stat().st_mtime_ns for path in out.rglob("*") if path.is_file()}
+    unchanged = len(mtimes) - 1  # every file but the export's marker
+    assert freeze(app, out).endswith(f"0 files written, {unchanged} unchanged, 0 removed")
+
+    (content_dir / "p2.md").write_text(
+        post_text(title="Post 2, revised", date="2024-01-02", tags='["essay"]')
+    )
+    report = freeze(app, out)
+    changed = {
+        path.relative_to(out).as_posix()
+        for path in out.rglob("*")
+        if path.is_file() and path.stat().st_mtime_ns != mtimes.get(path)
+    }
+    assert "posts/p2/index.html" in changed and "tags/essay/index.html" in changed
+    assert "posts/other/index.html" not in changed
+    assert "static/css/site.css" not in changed
+    assert report.startswith(f"{out}: {len(changed)} files written")
+
+    (content_dir / "other.md").unlink()
+    assert "removed" in freeze(app, out)
+    assert not (out / "posts/other").exists()
+
+
+def test_freezing_refuses_a_folder_it_did_not_make(make_app: Any, tmp_path: Path) -> None:
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("do not delete")
+    result = make_app().test_cli_runner().invoke(args=["blog", "freeze", str(precious)])
+    assert result.exit_code == 1
+    assert "not empty" in result.output
+    assert (precious / "thesis.txt").read_text() == "do not delete"
