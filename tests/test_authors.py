@@ -13,7 +13,6 @@ import pytest
 from flask import Flask
 
 from tests.conftest import HTMX_PARTIAL, WritePost, parse
-from webapp.caching import cache
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -67,13 +66,14 @@ def test_cached_answers_never_outlive_the_next_scheduled_post(
     app = make_app(CACHE_DEFAULT_TIMEOUT=300)
     app.extensions["blog"].now = lambda: datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
     timeouts: list[int | None] = []
-    real_set = cache.set
+    backend = app.extensions["response_cache"].backend
+    real_set = backend.set
 
     def recording_set(key: str, value: object, timeout: int | None = None) -> bool:
         timeouts.append(timeout)
-        return real_set(key, value, timeout=timeout)
+        return bool(real_set(key, value, timeout=timeout))
 
-    monkeypatch.setattr(cache, "set", recording_set)
+    monkeypatch.setattr(backend, "set", recording_set)
     app.test_client().get("/")
     assert timeouts == [30]
 

@@ -96,12 +96,3 @@ def current_library() -> Library:
         g.library = blog.library(g.now)
     library: Library = g.library
     return library
-
-
-def seconds_until_next_publication() -> float | None:
-    """How long this request's view of the site stays true, if a post is scheduled."""
-    upcoming = current_library().next_publication
-    if upcoming is None:
-        return None
-    remaining: float = (upcoming - g.now).total_seconds()
-    return remaining

@@ -37,11 +37,19 @@ def compress(body: bytes, *, effort: str = "fast") -> dict[str, bytes]:
     return {name: data for name, data in variants.items() if len(data) < len(body)}
 
 
+def choose_encoding(variants: Mapping[str, bytes]) -> str | None:
+    """The best of the variants this request accepts, or None for the body as it is."""
+    if not variants or "HTTP_ACCEPT_ENCODING" not in request.environ:
+        return None
+    chosen = request.accept_encodings.best_match([*ENCODINGS, "identity"], default="identity")
+    return chosen if chosen in variants else None
+
+
 def apply_encoding(response: Response, variants: Mapping[str, bytes], etag: str) -> Response:
     """Give response the best encoding the client accepts, and that encoding's ETag."""
     response.vary.add("Accept-Encoding")
-    chosen = request.accept_encodings.best_match([*ENCODINGS, "identity"], default="identity")
-    if chosen in variants:
+    chosen = choose_encoding(variants)
+    if chosen is not None:
         response.set_data(variants[chosen])
         response.headers["Content-Encoding"] = chosen
         response.set_etag(f"{etag}-{chosen}")

@@ -22,5 +22,8 @@ def is_partial_request() -> bool:
 
 
 def add_vary(response: Response) -> Response:
-    response.vary.update(VARY)
+    """Vary on the htmx headers (cached fragments carry it already)."""
+    existing = response.headers.get("Vary")
+    if not existing or VARY[0] not in existing:
+        response.headers["Vary"] = ", ".join(filter(None, (existing, *VARY)))
     return response

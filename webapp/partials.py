@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from .blog import current_library
 from .caching import cached_response
 from .htmx import add_vary, is_partial_request
-from .views import render_listing, search_context
+from .views import render_listing, rendered_or_abort, search_context
 
 bp = Blueprint("partials", __name__)
 bp.after_request(add_vary)
@@ -43,35 +43,35 @@ def fragment_of(page_url: Callable[..., str]) -> Callable[[View], View]:
 
 @bp.get("/partials/")
 @fragment_of(lambda: url_for("pages.index"))
-@cached_response()
+@cached_response(fragment=True)
 def index() -> Response | str:
     return render_listing(None, 1, fragment=True)
 
 
 @bp.get("/partials/page/<int:page>/")
 @fragment_of(lambda page: url_for("pages.index_page", page=page))
-@cached_response()
+@cached_response(fragment=True)
 def index_page(page: int) -> Response | str:
     return render_listing(None, page, fragment=True)
 
 
 @bp.get("/partials/tags/<tags>/")
 @fragment_of(lambda tags: url_for("pages.tag", tags=tags))
-@cached_response()
+@cached_response(fragment=True)
 def tag(tags: str) -> Response | str:
     return render_listing(tags, 1, fragment=True)
 
 
 @bp.get("/partials/tags/<tags>/page/<int:page>/")
 @fragment_of(lambda tags, page: url_for("pages.tag_page", tags=tags, page=page))
-@cached_response()
+@cached_response(fragment=True)
 def tag_page(tags: str, page: int) -> Response | str:
     return render_listing(tags, page, fragment=True)
 
 
 @bp.get("/partials/search/")
 @fragment_of(lambda: url_for("pages.search", q=request.args.get("q", "")))
-@cached_response(query_args=("q", "page"))
+@cached_response(query_args=("q", "page"), fragment=True)
 def search() -> Response:
     context = search_context()
     response = make_response(
@@ -89,10 +89,10 @@ def search() -> Response:
 @fragment_of(
     lambda slug, footnote_id: url_for("pages.post", slug=slug, _anchor=f"fn-{footnote_id}")
 )
-@cached_response()
+@cached_response(fragment=True)
 def footnote(slug: str, footnote_id: str) -> str:
     post = current_library().get(slug)
-    found = post.rendered.footnote(footnote_id) if post else None
+    found = rendered_or_abort(post).footnote(footnote_id) if post else None
     if post is None or found is None:
         abort(404, description="This note does not exist.")
     return render_template("partials/footnote.html", post=post, footnote=found)

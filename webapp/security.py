@@ -38,15 +38,23 @@ HSTS = "max-age=31536000; includeSubDomains"
 bp = Blueprint("health", __name__)
 
 
-def init_security(app: Flask) -> None:
-    headers = dict(HEADERS)
+def security_headers(app: Flask) -> list[tuple[str, str]]:
+    """The headers every response carries, as configured for app."""
+    headers = list(HEADERS.items())
     if app.config["HSTS"]:
-        headers["Strict-Transport-Security"] = HSTS
+        headers.append(("Strict-Transport-Security", HSTS))
+    return headers
+
+
+def init_security(app: Flask) -> None:
+    headers = security_headers(app)
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
+        present = {name.lower() for name in response.headers.keys()}
+        for name, value in headers:
+            if name.lower() not in present:
+                response.headers.add(name, value)
         return response
 
     app.register_blueprint(bp)
