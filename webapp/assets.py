@@ -47,7 +47,7 @@ class Assets:
 
     def get(self, filename: str) -> Asset | None:
         joined = safe_join(str(self.folder), filename)
-        if joined is None:
+        if joined is None or "\x00" in filename:
             return None
         path = Path(joined)
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -12,8 +13,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from .blog import current_library
 from .caching import cached_response
 from .listing import canonical_tag_path, parse_tags
-from .posts import Post, Tag
+from .posts import Post, PostError, Tag
 from .urls import absolute_url, portable_html, site_root
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("feeds", __name__)
 
@@ -68,7 +71,10 @@ def _feed(posts: Sequence[Post], tags: tuple[Tag, ...]) -> Response:
         entry.updated(post.updated or post.published)
         if post.summary:
             entry.summary(post.summary)
-        entry.content(portable_html(post.html, url), type="html")
+        try:
+            entry.content(portable_html(post.html, url), type="html")
+        except PostError as error:  # one broken post must not take the feed with it
+            log.error("%s", error)
         for tag in library.display_tags(post):
             entry.category(term=tag.slug, label=tag.name)
     body = feed.atom_str(pretty=True)

@@ -26,7 +26,7 @@ from .blog import current_library, get_blog
 from .caching import cached_response
 from .htmx import is_partial_request
 from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
-from .posts import Post
+from .posts import Post, PostError, Rendered
 from .posts.reader import is_bundle_file, is_inside, normalize_path
 from .posts.search import MAX_QUERY_CHARS, Hit
 
@@ -170,6 +170,7 @@ def post(slug: str) -> str | tuple[str, int]:
     found = library.get(slug)
     if found is None:
         abort(404, description="There is no post at this address.")
+    rendered_or_abort(found)
     newer, older = library.neighbours(found)
     return render_template(
         "pages/post.html",
@@ -179,6 +180,15 @@ def post(slug: str) -> str | tuple[str, int]:
         related=library.related(found),
         library=library,
     )
+
+
+def rendered_or_abort(post: Post) -> Rendered:
+    """The post's HTML, or a 500 page (and a log line naming the file) if it cannot render."""
+    try:
+        return post.rendered
+    except PostError as error:
+        log.error("%s", error)
+        abort(500, description="This post could not be displayed. The site's log says why.")
 
 
 def register_error_handlers(app: Flask) -> None:

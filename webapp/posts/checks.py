@@ -183,7 +183,12 @@ def check_links(posts: list[Post]) -> list[PostError]:
     slugs = {post.slug for post in posts}
     problems = []
     for post in posts:
-        for href, slug in linked_slugs(post):
+        try:
+            links = linked_slugs(post)
+        except PostError as error:
+            problems.append(error)
+            continue
+        for href, slug in links:
             if slug in slugs:
                 continue
             offset = next((n for n, line in enumerate(post.body.split("\n")) if href in line), None)

@@ -120,9 +120,17 @@ class Post:
 
     @property
     def rendered(self) -> Rendered:
+        """The body as HTML. Raises PostError (naming the file) if it cannot be rendered."""
         if self.renderer is None:
             raise RuntimeError(f"{self.source}: post was built without a renderer")
-        return self.renderer(self.body)
+        try:
+            return self.renderer(self.body)
+        except (RecursionError, MemoryError, ValueError, TypeError, IndexError) as error:
+            # The reader rejects what is known to break Markdown; this is the backstop.
+            problem = type(error).__name__
+            raise PostError(
+                self.source, f"cannot be rendered ({problem})", line=self.body_line
+            ) from error
 
     @property
     def html(self) -> str:

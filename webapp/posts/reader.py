@@ -415,6 +415,37 @@ KNOWN_ELSEWHERE = frozenset(
 
 REQUIRED = {"title": "title", "published": "date"}
 MAX_TAGS = 100
+#: Deeper nesting of lists and quotes than any prose needs; Python-Markdown
+#: recurses once per level and gives up (RecursionError) a few hundred down.
+MAX_NESTING = 32
+_LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)", re.MULTILINE)
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.MULTILINE)
+
+
+def _check_nesting(body: str, body_line: int, source: PurePosixPath) -> None:
+    """Refuse bodies nested so deep that rendering them would fail.
+
+    Cheap for ordinary posts: the line-by-line scan runs only when the body
+    holds indentation or quote markers deep enough to matter.
+    """
+    deep_indent = " " * (4 * MAX_NESTING - 4) in body or "\t" * (MAX_NESTING - 1) in body
+    many_quotes = body.count(">") > MAX_NESTING
+    if not (deep_indent or many_quotes):
+        return
+    for match in _LIST_ITEM.finditer(body) if deep_indent else ():
+        depth = len(match.group(1).expandtabs(4)) // 4 + 1
+        if depth > MAX_NESTING:
+            line = body_line + body.count("\n", 0, match.start())
+            raise PostError(
+                source, f"nests lists {depth} levels deep (at most {MAX_NESTING})", line=line
+            )
+    for match in _QUOTE.finditer(body) if many_quotes else ():
+        depth = match.group(0).count(">")
+        if depth > MAX_NESTING:
+            line = body_line + body.count("\n", 0, match.start())
+            raise PostError(
+                source, f"nests quotes {depth} levels deep (at most {MAX_NESTING})", line=line
+            )
 
 
 def _convert(
@@ -468,6 +499,7 @@ def _convert(
         for key in fields["extra"]
         if key not in KNOWN_ELSEWHERE
     )
+    _check_nesting(body, body_line, source)
     fields["body"] = body
     fields["body_line"] = body_line
     return fields
@@ -499,6 +531,7 @@ def is_bundle_file(name: str) -> bool:
     parts = PurePosixPath(name).parts
     return (
         bool(parts)
+        and "\x00" not in name
         and not name.endswith(".md")
         and not any(part.startswith((".", "_")) or part == ".." for part in parts)
     )

@@ -114,6 +114,7 @@ class SearchIndex:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._synced: str | None = None
+        self._built_before = False
         self._lock = threading.Lock()
         self._closed = False
         db = self._connection()
@@ -145,8 +146,12 @@ class SearchIndex:
 
     @property
     def ready(self) -> bool:
-        """Whether this process has synced the index at least once."""
-        return self._synced is not None
+        """Whether the index has something to search: synced here, or built before
+        (by an earlier run or another worker; then it may lag by a few seconds)."""
+        if self._synced is None and not self._built_before:
+            row = self._connection().execute("SELECT 1 FROM documents LIMIT 1").fetchone()
+            self._built_before = row is not None
+        return self._synced is not None or self._built_before
 
     def sync(self, posts: Iterable[Post], version: str, *, wait: bool = True) -> bool:
         """Make the index hold exactly these posts; only changed files are rewritten.
