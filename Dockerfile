@@ -24,7 +24,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY webapp ./webapp
 COPY templates ./templates
 COPY static ./static
-COPY gunicorn.conf.py ./
+COPY serve.py gunicorn.conf.py ./
 # Editable, so the app finds templates/ and static/ beside its package.
 RUN pip install --no-deps -e . \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin blog
@@ -40,4 +40,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=2)"]
 
-CMD ["gunicorn", "--config", "gunicorn.conf.py", "webapp:create_app()"]
+# granian (serve.py reads BIND/PORT, WEB_CONCURRENCY, THREADS, ACCESS_LOG); to run
+# gunicorn instead: gunicorn --config gunicorn.conf.py 'webapp:create_app()'
+CMD ["python", "serve.py"]

@@ -7,6 +7,7 @@ container:
 - WEB_CONCURRENCY: worker processes (default: the number of CPUs)
 - THREADS: threads per worker (default 4)
 - TIMEOUT: seconds before a stuck worker is restarted (default 30)
+- ACCESS_LOG: where the access log goes (default -, stdout; empty: off)
 
 Threaded workers (gthread) by default: a sync worker is held by any idle or
 slow connection (a browser's preconnect, a keep-alive socket) until it times
@@ -26,7 +27,8 @@ graceful_timeout = 10
 keepalive = 5
 
 # Logs go to stdout/stderr, where container runtimes collect them.
-accesslog = "-"
+# ACCESS_LOG= (empty) turns the access log off, as the benchmarks do.
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 

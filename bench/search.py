@@ -76,3 +76,12 @@ def measure(content: Path, *, count: int = 500) -> dict[str, float]:
         "p99_ms": timings[int(len(timings) * 0.99) - 1],
         "max_ms": timings[-1],
     }
+
+
+def build_index(content: Path, index: Path) -> None:
+    """Bring a search index up to date, as a server that has run before finds it."""
+    folder = ContentFolder(content, ReaderSettings(), use_inotify=False)
+    snapshot = folder.snapshot()
+    searcher = SearchIndex(index)
+    searcher.sync(snapshot.posts, snapshot.digest)
+    searcher.close()

@@ -1,0 +1,49 @@
+"""The benchmark keeps working: a tiny run end to end (no time is asserted)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.servers import PROJECT_ROOT
+
+
+def test_a_tiny_benchmark_run_writes_its_report(tmp_path: Path) -> None:
+    output = tmp_path / "benchmarks.md"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--sizes",
+            "12,24",
+            "--seconds",
+            "1",
+            "--compare-size",
+            "12",
+            "--output",
+            str(output),
+        ],
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = output.read_text()
+    for section in (
+        "## By size",
+        "### 12 posts",
+        "### 24 posts",
+        "## Servers and limits",
+        "nginx, the exported page",
+        "Flask, constant bytes (granian)",
+        "## Rendering and search",
+        "## Targets",
+        "## Profiles",
+    ):
+        assert section in report, section
+    assert "req/s" in report and "Machine:" in report
