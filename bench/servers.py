@@ -60,36 +60,12 @@ def _rss_kb(pid: int) -> float:
 
 def command_for(kind: str, target: str, port: int, *, factory: bool) -> list[str]:
     python = sys.executable
-    if kind == "gunicorn-gthread":  # gunicorn.conf.py's configuration
-        return [
-            python,
-            "-m",
-            "gunicorn",
-            "--config",
-            "gunicorn.conf.py",
-            target,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-        ]
-    if kind == "gunicorn-sync":
-        return [
-            python,
-            "-m",
-            "gunicorn",
-            "--config",
-            "gunicorn.conf.py",
-            target,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "sync",
-            "--threads",
-            "1",
-        ]
+    if kind.startswith("gunicorn"):  # gunicorn.conf.py's configuration: threaded workers
+        command = [python, "-m", "gunicorn", "--config", "gunicorn.conf.py", target]
+        command += ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)]
+        if kind == "gunicorn-sync":
+            command += ["--worker-class", "sync", "--threads", "1"]
+        return command
     if kind == "granian":
         name = target.removesuffix("()")
         return [

@@ -18,14 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from bench.servers import free_port
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+__all__ = [
+    "PROJECT_ROOT",
+    "RedisServer",
+    "Server",
+    "free_port",
+    "gunicorn",
+    "redis_server",
+    "server",
+]
 
 
 @dataclass
