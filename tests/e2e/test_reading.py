@@ -44,9 +44,7 @@ def test_no_serious_accessibility_violations(
     if name == "post":
         # Check the popover's markup too, with a note open.
         page.locator("#fnref-1 a").click()
-        page.wait_for_function(
-            "document.getElementById('footnote-popover').matches(':popover-open')"
-        )
+        page.wait_for_function(POPOVER_OPEN)
     results = Axe().run(page)
     serious = [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
@@ -202,9 +200,7 @@ def test_screenshots(
     page = open_page(make_page, site, PAGES[name], viewport=viewport, color_scheme=scheme)
     if name == "post":
         page.locator("#fnref-1 a").click()
-        page.wait_for_function(
-            "document.getElementById('footnote-popover').matches(':popover-open')"
-        )
+        page.wait_for_function(POPOVER_OPEN)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{width_name}-{scheme}.png"
     page.screenshot(path=str(path))
