@@ -159,13 +159,13 @@ def edit_to_visible(running: Running, slug_file: Path, rounds: int = 5) -> list[
     return timings
 
 
-def measure_size(report: Report, size: int, work: Path, seconds: float) -> dict[str, Any]:
+def measure_size(report: Report, size: int, work: Path, seconds: float) -> dict[Any, Any]:
     content = generate(work / f"site-{size}" / "content", size)
     add_bench_post(content)
     index = work / f"site-{size}" / "search.sqlite3"
     search_bench.build_index(content, index)
     slug, note, tag = pick(content)
-    results: dict[str, Any] = {"size": size}
+    results: dict[Any, Any] = {"size": size}
     rows: list[list[str]] = []
     with app_server(PRODUCTION, site_env(content, index)) as running:
         results["startup_s"] = running.started_in
@@ -261,9 +261,15 @@ def compare_servers(report: Report, size: int, work: Path, seconds: float) -> di
     return results
 
 
-def render_time(rounds: int = 40) -> list[float]:
-    """Milliseconds to render a 2,000-word post with 8 footnotes (no cache)."""
+def render_time(rounds: int = 40) -> dict[str, list[float]]:
+    """Milliseconds to render a 2,000-word post with 8 footnotes (no cache).
+
+    ``site`` is the site's own renderer; ``bare`` is Python-Markdown with no
+    extensions on the same text, the floor any configuration starts from.
+    """
     from pathlib import PurePosixPath
+
+    import markdown
 
     from webapp.posts import ReaderSettings, Renderer, parse_post
 
@@ -274,26 +280,58 @@ def render_time(rounds: int = 40) -> list[float]:
         PurePosixPath("p.md"),
         ReaderSettings(renderer=renderer),
     )
-    renderer(post.body)  # build the thread's Markdown instance first
-    timings = []
-    for _ in range(rounds):
+    bare = markdown.Markdown()
+
+    def site() -> None:
         renderer.render.cache_clear()
-        started = time.perf_counter()
         renderer(post.body)
-        timings.append((time.perf_counter() - started) * 1000)
+
+    def plain() -> None:
+        bare.reset()
+        bare.convert(post.body)
+
+    timings: dict[str, list[float]] = {}
+    for name, render in (("site", site), ("bare", plain)):
+        render()  # build the Markdown instance first
+        timings[name] = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            render()
+            timings[name].append((time.perf_counter() - started) * 1000)
     return timings
 
 
-def profile(report: Report, content: Path, work: Path) -> None:
-    """Where a cached and an uncached post request spend their time (pyinstrument)."""
+def load_time(content: Path) -> tuple[float, int]:
+    """Seconds for one process to read every post below ``content``, and how
+    many posts it read."""
+    from webapp.posts import ContentFolder, ReaderSettings
+
+    started = time.perf_counter()
+    folder = ContentFolder(content, ReaderSettings(), use_inotify=False)
+    posts = len(folder.snapshot().posts)
+    elapsed = time.perf_counter() - started
+    folder.close()
+    return elapsed, posts
+
+
+def profile(report: Report, content: Path, largest: Path, work: Path) -> None:
+    """Where a cached and an uncached post request, and loading the largest
+    site, spend their time (pyinstrument)."""
     from pyinstrument import Profiler
 
     from webapp import create_app
+    from webapp.posts import ContentFolder, ReaderSettings
 
-    def call_tree(profiler: Profiler, lines: int = 40) -> list[str]:
+    def show(profiler: Profiler, heading: str, lines: int = 40) -> None:
         """pyinstrument's call tree, library frames folded, cut to the first lines."""
         text = profiler.output_text(unicode=False, color=False, show_all=False, short_mode=True)
-        return [line.rstrip() for line in text.splitlines() if line.strip()][:lines]
+        report.add(heading)
+        report.add()
+        report.add("```")
+        for line in [line.rstrip() for line in text.splitlines() if line.strip()][:lines]:
+            report.add(line)
+        report.add("```")
+        report.add()
 
     slug, _, _ = pick(content)
     for label, config, rounds in (
@@ -319,30 +357,41 @@ def profile(report: Report, content: Path, work: Path) -> None:
             client.get(f"/posts/{slug}/")
         profiler.stop()
         per_request = profiler.last_session.duration / rounds * 1000  # type: ignore[union-attr]
-        report.add(
+        show(
+            profiler,
             f"**{label}**: {per_request:.2f} ms per request in-process (the Flask test"
-            " client's own work included). Where the time goes:"
+            " client's own work included). Where the time goes:",
         )
-        report.add()
-        report.add("```")
-        for line in call_tree(profiler):
-            report.add(line)
-        report.add("```")
-        report.add()
         app.extensions["blog"].folder.close()
 
+    folder = ContentFolder(largest, ReaderSettings(), use_inotify=False)
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    folder.snapshot()
+    profiler.stop()
+    folder.close()
+    posts = sum(1 for _ in largest.rglob("*.md"))
+    seconds = profiler.last_session.duration  # type: ignore[union-attr]
+    show(
+        profiler,
+        f"**loading {posts:,} posts** (what each worker does before its first answer):"
+        f" {seconds:.2f} s in one process. Where the time goes:",
+    )
 
-#: What the profiles show behind each target this code can miss on this machine.
+
+#: What the profiles show behind each target this code can miss on this
+#: machine; {names} are filled from the same run's measurements.
 WHY_MISSED = {
     "start-up": "Start-up: every worker reads and parses every post before it answers"
-    " (per 10,000 posts, about 4.5 s in one process: PyYAML's constructor for the"
-    " front matter about half, reading and hashing 130 MB of Markdown and converting"
-    " fields the rest), and the server starts each worker on its own, on two cores.",
-    "Markdown render": "Markdown: Python-Markdown alone takes about 4.5 ms for this post on"
-    " this machine; smart quotes (smarty, about 6 ms), code highlighting (Pygments, about"
-    " 4 ms), bare-URL links (magiclink, about 3 ms) and footnotes (about 3 ms) make up the"
-    " rest. Bodies are rendered once per process and kept in a bounded cache, and"
-    " responses are cached, so readers meet this cost once per post, not per request.",
+    " ({load_s:.1f} s for {posts:,} posts in one process; the profile of loading them"
+    " below shows where), and on two cores the workers compete with each other and"
+    " with the server's own start.",
+    "Markdown render": "Markdown: Python-Markdown with no extensions already takes"
+    " {bare_ms:.1f} ms for this post; the extensions the site needs (smart quotes,"
+    " footnotes, code highlighting, tables, heading ids, bare-URL links) add the rest,"
+    " most of it inline pattern matching (see the uncached profile below). Bodies are"
+    " rendered once per process and kept in a bounded cache, and responses are"
+    " cached, so readers meet this cost once per post, not per request.",
     "cached post, ": "Cached pages at 10,000 posts: the same work per request as at 100;"
     " what differs is a larger process (its memory and caches), and runs on this shared"
     " machine vary by more than the gap from one minute to the next.",
@@ -357,10 +406,11 @@ WHY_MISSED = {
 
 def targets(
     report: Report,
-    sizes: list[dict[str, Any]],
+    sizes: list[dict[Any, Any]],
     servers: dict[str, Load],
     render_ms: list[float],
-    searched: dict[str, float] | None,
+    searched: dict[str, Any] | None,
+    facts: dict[str, float],
 ) -> None:
     rows: list[list[str]] = []
     reasons: list[str] = []
@@ -375,6 +425,8 @@ def targets(
             reason = next(
                 (why for start, why in WHY_MISSED.items() if name.startswith(start)), None
             )
+            if reason:
+                reason = reason.format(**facts)
             if reason and reason not in reasons:
                 reasons.append(reason)
         rows.append([name, shown, verdict])
@@ -517,27 +569,41 @@ def main(argv: list[str] | None = None) -> int:
         servers = compare_servers(report, compare_size, work, args.seconds)
         report.add("## Rendering and search")
         report.add()
-        render_ms = render_time()
+        rendered = render_time()
         report.add(
-            f"Markdown to HTML for a 2,000-word post with 8 footnotes, no cache: median "
-            f"{statistics.median(render_ms):.2f} ms, slowest {max(render_ms):.2f} ms."
+            "Markdown to HTML for a 2,000-word post with 8 footnotes, no cache: median"
+            f" {statistics.median(rendered['site']):.2f} ms, slowest"
+            f" {max(rendered['site']):.2f} ms (Python-Markdown with no extensions, same"
+            f" text: median {statistics.median(rendered['bare']):.2f} ms)."
         )
         report.add()
         largest = work / f"site-{sizes[-1]}" / "content"
+        loaded, posts = load_time(largest)
+        report.add(
+            f"Reading all {posts:,} posts of the largest site in one process (what each"
+            f" worker does before its first answer): {loaded:.2f} s."
+        )
+        report.add()
         searched = search_bench.measure(largest)
+        slowest = ", ".join(f"`{query}` {ms:.1f} ms" for ms, query in searched["slowest"])
         report.add(
             f"Search over {searched['posts']:,} posts: index built in "
             f"{searched['index_build_s']:.1f} s (once; later syncs rewrite changed files only);"
             f" queries median {searched['median_ms']:.1f} ms, p99 {searched['p99_ms']:.1f} ms,"
             f" slowest {searched['max_ms']:.1f} ms, over a mix of words, prefixes while typing,"
-            " phrases, tags and misses (bench/search.py)."
+            f" phrases, tags and misses (bench/search.py). The slowest: {slowest}."
         )
         report.add()
-        targets(report, measured, servers, render_ms, searched)
+        facts = {
+            "bare_ms": statistics.median(rendered["bare"]),
+            "load_s": loaded,
+            "posts": posts,
+        }
+        targets(report, measured, servers, rendered["site"], searched, facts)
         if not args.no_profile:
             report.add("## Profiles")
             report.add()
-            profile(report, work / f"site-{compare_size}" / "content", work)
+            profile(report, work / f"site-{compare_size}" / "content", largest, work)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(report.lines) + "\n")
     print(f"wrote {args.output}")

@@ -9,6 +9,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from webapp.posts import ContentFolder, ReaderSettings
 from webapp.posts.search import SearchIndex
@@ -50,8 +51,9 @@ def queries(count: int, seed: int = 7) -> list[str]:
     return made
 
 
-def measure(content: Path, *, count: int = 500) -> dict[str, float]:
-    """Index the folder, then time ``count`` searches; times in milliseconds."""
+def measure(content: Path, *, count: int = 500) -> dict[str, Any]:
+    """Index the folder, then time ``count`` searches; times in milliseconds,
+    and the slowest queries with their times."""
     folder = ContentFolder(content, ReaderSettings(), use_inotify=False, poll_interval=3600)
     snapshot = folder.snapshot()
     with tempfile.TemporaryDirectory() as scratch:
@@ -61,20 +63,22 @@ def measure(content: Path, *, count: int = 500) -> dict[str, float]:
         build = time.perf_counter() - started
         now = datetime.now(UTC)
         library = snapshot.library(now)
-        timings = []
+        timings: list[tuple[float, str]] = []
         for query in queries(count):
             started = time.perf_counter()
             results = index.search(query, now=now, limit=10)
             [library.get(hit.slug) for hit in results.hits]  # as the page does
-            timings.append((time.perf_counter() - started) * 1000)
+            timings.append(((time.perf_counter() - started) * 1000, query))
         index.close()
     timings.sort()
+    times = [ms for ms, _ in timings]
     return {
         "posts": len(snapshot.posts),
         "index_build_s": build,
-        "median_ms": statistics.median(timings),
-        "p99_ms": timings[int(len(timings) * 0.99) - 1],
-        "max_ms": timings[-1],
+        "median_ms": statistics.median(times),
+        "p99_ms": times[int(len(times) * 0.99) - 1],
+        "max_ms": times[-1],
+        "slowest": timings[-5:][::-1],
     }
 
 
