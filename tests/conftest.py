@@ -70,6 +70,7 @@ def make_app(content_dir: Path, tmp_path: Path) -> Iterator[Callable[..., Flask]
             "TESTING": True,
             "CONTENT_DIR": str(content_dir),
             "SEARCH_INDEX": str(tmp_path / f"search-{len(apps)}.sqlite3"),
+            "POST_STORE": str(tmp_path / f"posts-{len(apps)}.pickle"),
             # Searches index on demand, so tests do not race a background build.
             "INDEX_ON_START": False,
             **config,
@@ -101,6 +102,7 @@ def sample_app(tmp_path: Path) -> Iterator[Flask]:
             "TESTING": True,
             "CONTENT_DIR": str(PROJECT_ROOT / "content"),
             "SEARCH_INDEX": str(tmp_path / "search.sqlite3"),
+            "POST_STORE": str(tmp_path / "posts.pickle"),
             "INDEX_ON_START": False,
         }
     )

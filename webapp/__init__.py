@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "FEED_LENGTH": 20,
     # The search index file; empty: one per content folder in the temp directory.
     "SEARCH_INDEX": "",
+    # Posts read on the last start, so a restart re-reads only changed files;
+    # empty: one file per content folder in the temp directory; "off": none.
+    "POST_STORE": "",
     # Bring the search index up to date in the background when the server starts.
     "INDEX_ON_START": True,
     # HTTP caching for browsers and a CDN: seconds fresh, then seconds served

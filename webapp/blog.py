@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import tempfile
 import threading
 from collections.abc import Callable
@@ -41,11 +42,14 @@ class Blog:
             summarizer=summarize,
             max_bytes=int(config["MAX_POST_BYTES"]),
         )
+        content = Path(config["CONTENT_DIR"]).resolve()
+        store = str(config["POST_STORE"])
         self.folder = ContentFolder(
-            Path(config["CONTENT_DIR"]),
+            content,
             settings,
             poll_interval=float(config["POLL_INTERVAL"]),
             use_inotify=bool(config["USE_INOTIFY"]),
+            store=None if store == "off" else Path(store or _default_store_path(content)),
         )
         self.show_drafts = bool(config["SHOW_DRAFTS"])
         self.search_index_path = Path(
@@ -81,6 +85,12 @@ def _default_index_path(root: Path) -> Path:
     """One index per content folder, in the system's temporary directory."""
     name = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
     return Path(tempfile.gettempdir()) / f"marginalia-search-{name}.sqlite3"
+
+
+def _default_store_path(root: Path) -> Path:
+    """One post store per content folder and user, in the system's temporary directory."""
+    name = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
+    return Path(tempfile.gettempdir()) / f"marginalia-posts-{os.getuid()}-{name}.pickle"
 
 
 def get_blog() -> Blog:

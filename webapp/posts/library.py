@@ -23,6 +23,7 @@ from pathlib import Path
 
 from .models import Post, PostError, Tag, preferred_name
 from .reader import ReaderSettings, is_inside, iter_post_files, read_post, slug_from_path
+from .store import PostStore, StatKey
 from .watch import Watcher, make_watcher
 
 log = logging.getLogger(__name__)
@@ -189,17 +190,22 @@ class Snapshot:
 class _Entry:
     """What is known about one file: its stat, the last good post, its current error."""
 
-    stat: tuple[int, int, int] | None
+    stat: StatKey | None
     post: Post | None = None
     error: PostError | None = None
 
 
-def _stat_key(stat: os.stat_result) -> tuple[int, int, int]:
+def _stat_key(stat: os.stat_result) -> StatKey:
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 class ContentFolder:
-    """The posts below one folder, re-read only where files changed."""
+    """The posts below one folder, re-read only where files changed.
+
+    With a ``store`` file, the posts of the last full read are kept there,
+    so the next process (a restarted server, another worker) reads only the
+    files that changed since.
+    """
 
     def __init__(
         self,
@@ -208,11 +214,16 @@ class ContentFolder:
         *,
         poll_interval: float = 1.0,
         use_inotify: bool = True,
+        store: Path | None = None,
     ) -> None:
         self.root = root.resolve()
         self.settings = settings
         self.poll_interval = poll_interval
         self.use_inotify = use_inotify
+        self.store = PostStore(store, self.root, settings) if store else None
+        #: Posts from the store, while the first full read of this process takes them.
+        self._stored: dict[Path, tuple[StatKey, Post]] = {}
+        self._saver: threading.Thread | None = None
         self._entries: dict[Path, _Entry] = {}
         self._lock = threading.Lock()
         self._watcher: Watcher | None = None
@@ -232,10 +243,14 @@ class ContentFolder:
         return self.snapshot().library(now, drafts=drafts)
 
     def close(self) -> None:
+        """Stop watching, once the post store (if one is being written) is complete."""
         with self._lock:
             if self._watcher is not None:
                 self._watcher.close()
                 self._watcher = None
+            if self._saver is not None:
+                self._saver.join(timeout=60)
+                self._saver = None
 
     # -- noticing changes -----------------------------------------------------
 
@@ -248,7 +263,9 @@ class ContentFolder:
                 self.root, poll_interval=self.poll_interval, use_inotify=self.use_inotify
             )
             self._watcher_pid = os.getpid()
-            return self._rescan()
+            if self.store is None or self._entries:
+                return self._rescan()
+            return self._first_read(self.store)
         changes = self._watcher.poll()
         if not changes:
             return False
@@ -259,6 +276,25 @@ class ContentFolder:
             changed |= self._rescan_folder(folder)
         for path in changes.files:
             changed |= self._reread(path)
+        return changed
+
+    def _first_read(self, store: PostStore) -> bool:
+        """The first full read, taking unchanged files' posts from the store,
+        then storing what was read if the store was missing any of it."""
+        self._stored = store.load()
+        try:
+            changed = self._rescan()
+        finally:
+            stored, self._stored = self._stored, {}
+        current = {
+            path: (entry.stat, entry.post)
+            for path, entry in self._entries.items()
+            if entry.post is not None and entry.stat is not None
+        }
+        if current.keys() != stored.keys() or any(
+            post is not stored[path][1] for path, (_, post) in current.items()
+        ):
+            self._saver = store.save_in_background(current)
         return changed
 
     def _rescan(self) -> bool:
@@ -287,7 +323,11 @@ class ContentFolder:
                 changed = True
         for path, stat in found.items():
             known = self._entries.get(path)
-            if known is None or known.stat != _stat_key(stat):
+            key = _stat_key(stat)
+            if known is None and path in self._stored and self._stored[path][0] == key:
+                self._entries[path] = _Entry(key, self._stored[path][1])
+                changed = True
+            elif known is None or known.stat != key:
                 changed |= self._reread(path)
         return changed
 

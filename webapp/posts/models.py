@@ -28,6 +28,10 @@ class PostError(Exception):
         self.field = field
         self.severity = severity
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exceptions pickle as cls(*args); this one needs its keywords back too.
+        return (type(self), (self.path, self.message), self.__dict__)
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
         what = f"{self.field}: {self.message}" if self.field else self.message
