@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -214,3 +216,23 @@ def test_the_app_stores_posts_where_configured_or_not_at_all(
     assert off.extensions["blog"].folder.store is None
     off.extensions["blog"].folder.close()
     assert set(tmp_path.iterdir()) == before
+
+
+def test_a_process_that_exits_right_after_starting_finishes_the_store(
+    write_post: WritePost, content_dir: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "posts.pickle"
+    long_body = "A paragraph of a long post. " * 2000
+    for number in range(300):  # enough that storing them takes a while
+        write_post(f"post-{number}.md", title=f"Post {number}", body=long_body)
+    result = subprocess.run(
+        [sys.executable, "-c", "import webapp; webapp.create_app()"],
+        env={**os.environ, "BLOG_CONTENT_DIR": str(content_dir), "BLOG_POST_STORE": str(store)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "posts.pickle"]
+    rewrite_keeping_stat(content_dir / "post-7.md", post_text(title="Post X", body=long_body))
+    assert titles(start(content_dir, store))["post-7"] == "Post 7"

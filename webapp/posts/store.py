@@ -58,7 +58,7 @@ def fingerprint(root: Path, settings: ReaderSettings) -> str:
 
 
 class PostStore:
-    """One file holding ``{path: (stat key, post)}`` for a content folder."""
+    """One file holding ``{absolute path: (stat key, post)}`` for a content folder."""
 
     def __init__(self, path: Path, root: Path, settings: ReaderSettings) -> None:
         self.path = path
@@ -67,7 +67,7 @@ class PostStore:
         self._fingerprint = fingerprint(root, settings)
         self._saving = threading.Lock()
 
-    def load(self) -> dict[Path, tuple[StatKey, Post]]:
+    def load(self) -> dict[str, tuple[StatKey, Post]]:
         """The stored posts, ready to serve; empty when there is nothing trustworthy."""
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
@@ -88,17 +88,18 @@ class PostStore:
                 header = pickle.load(file)
                 if header != (_FORMAT, self._fingerprint):
                     return {}
-                stored: dict[Path, tuple[StatKey, Post]] = pickle.load(file)
+                stored: dict[str, tuple[StatKey, Post]] = pickle.load(file)
             except Exception as error:  # a truncated or corrupt file: read everything
                 log.warning("ignoring %s: %s", self.path, error)
                 return {}
-        renderer, summarizer = self.settings.renderer, self.settings.summarizer
-        return {
-            path: (key, dataclasses.replace(post, renderer=renderer, summarizer=summarizer))
-            for path, (key, post) in stored.items()
-        }
+        for _, post in stored.values():
+            # Fresh objects no one else holds yet: set what was left out when
+            # they were stored, as their own __init__ would have.
+            object.__setattr__(post, "renderer", self.settings.renderer)
+            object.__setattr__(post, "summarizer", self.settings.summarizer)
+        return stored
 
-    def save(self, entries: Mapping[Path, tuple[StatKey, Post]]) -> None:
+    def save(self, entries: Mapping[str, tuple[StatKey, Post]]) -> None:
         """Write the posts atomically (a temporary file renamed over the old one)."""
         stored = {
             path: (key, dataclasses.replace(post, renderer=None, summarizer=None))
@@ -132,10 +133,10 @@ class PostStore:
             except OSError:
                 continue
 
-    def save_in_background(self, entries: Mapping[Path, tuple[StatKey, Post]]) -> threading.Thread:
-        """Save without holding up the first answer; posts are immutable, so this is safe."""
-        thread = threading.Thread(
-            target=self.save, args=(dict(entries),), name="post-store", daemon=True
-        )
+    def save_in_background(self, entries: Mapping[str, tuple[StatKey, Post]]) -> threading.Thread:
+        """Save without holding up the first answer (posts are immutable, so
+        this is safe). Not a daemon thread: a process that exits soon after
+        starting finishes the file first."""
+        thread = threading.Thread(target=self.save, args=(dict(entries),), name="post-store")
         thread.start()
         return thread
