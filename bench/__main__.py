@@ -173,9 +173,10 @@ def measure_size(report: Report, size: int, work: Path, seconds: float) -> dict[
     with app_server(PRODUCTION, site_env(content, index)) as running:
         results["first_startup_s"] = running.started_in
         targets = endpoints(running, slug, note, tag)
-        for path, headers in targets.values():  # warm every cache
+        for name, (path, headers) in targets.items():  # warm every cache
             for _ in range(3):
-                fetch(running.url + path, headers)
+                _, _, body = fetch(running.url + path, headers)
+            results[("bytes", name)] = len(body)
         for name, (path, headers) in targets.items():
             for connections in CONNECTIONS:
                 load = wrk(
@@ -311,6 +312,38 @@ def render_time(rounds: int = 40) -> dict[str, list[float]]:
     return timings
 
 
+def cached_in_process(content: Path, work: Path, rounds: int = 3000) -> dict[str, float]:
+    """Microseconds per cached request through the app alone (Flask's test
+    client, no server, no network), for the pages the load runs compare."""
+    from webapp import create_app
+
+    app = create_app(
+        {
+            "CONTENT_DIR": str(content),
+            "SEARCH_INDEX": str(work / "in-process.sqlite3"),
+            "POST_STORE": str(work / "in-process-posts.pickle"),
+            "INDEX_ON_START": False,
+        }
+    )
+    client = app.test_client()
+    slug, _, tag = pick(content)
+    pages = {
+        "cached post page": (f"/posts/{slug}/", {}),
+        "index": ("/", {}),
+        "tag partial": (f"/partials/tags/{tag}/", PARTIAL),
+    }
+    timings: dict[str, list[float]] = {name: [] for name in pages}
+    for _ in range(3):  # interleaved, so a noisy moment does not land on one page
+        for name, (path, headers) in pages.items():
+            client.get(path, headers=headers)
+            started = time.perf_counter()
+            for _ in range(rounds // 3):
+                client.get(path, headers=headers)
+            timings[name].append((time.perf_counter() - started) / (rounds // 3) * 1e6)
+    app.extensions["blog"].folder.close()
+    return {name: min(times) for name, times in timings.items()}
+
+
 def load_time(content: Path, store: Path) -> tuple[float, float, int]:
     """Seconds for one process to read every post below ``content``, then to
     load them again with the post store this first read wrote, and how many
@@ -393,6 +426,14 @@ def profile(report: Report, content: Path, largest: Path, work: Path) -> None:
     )
 
 
+_LARGER_PAGES = (
+    "Index and tag pages: answered from the cache by the same code as posts (in-process,"
+    " {index_us:.0f} and {tag_us:.0f} µs a request against {post_us:.0f} µs for the post;"
+    " {index_kb:.0f} KB and {tag_kb:.0f} KB a response against {post_kb:.0f} KB). What is"
+    " left is wrk and the server sharing two cores, and runs on this machine vary by more"
+    " than 10% from one minute to the next (compare the two connection counts)."
+)
+
 #: What the profiles show behind each target this code can miss on this
 #: machine; {names} are filled from the same run's measurements.
 WHY_MISSED = {
@@ -410,12 +451,12 @@ WHY_MISSED = {
     "cached post, ": "Cached pages at 10,000 posts: the same work per request as at 100;"
     " what differs is a larger process (its memory and caches), and runs on this shared"
     " machine vary by more than the gap from one minute to the next.",
-    "index ÷": "Index and tag pages: cached the same way as posts; at 16 connections the"
-    " gap is within this machine's run-to-run variation (compare the 64-connection rows).",
-    "tag partial ÷": "Index and tag pages: cached the same way as posts; at 16 connections"
-    " the gap is within this machine's run-to-run variation (compare the 64-connection rows).",
-    "search": "Search: a query of a very common word ranks every post that contains it"
-    " (BM25 over thousands of rows); queries of ordinary words take a few milliseconds.",
+    "index ÷": _LARGER_PAGES,
+    "tag partial ÷": _LARGER_PAGES,
+    "search": "Search: the slowest queries (listed above) match most of the posts, being"
+    " a very common word or the first letters of a word still being typed, and BM25"
+    " ranks every match before the best ten are kept; queries of ordinary words take a"
+    " few milliseconds.",
 }
 
 
@@ -607,6 +648,14 @@ def main(argv: list[str] | None = None) -> int:
             f" the post store instead: {stored:.2f} s."
         )
         report.add()
+        in_process = cached_in_process(largest, work)
+        report.add(
+            "Cached requests through the app alone (Flask's test client, no server or"
+            f" network), {sizes[-1]:,} posts: "
+            + ", ".join(f"{name} {us:.0f} µs" for name, us in in_process.items())
+            + "."
+        )
+        report.add()
         searched = search_bench.measure(largest)
         slowest = ", ".join(f"`{query}` {ms:.1f} ms" for ms, query in searched["slowest"])
         report.add(
@@ -618,6 +667,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         report.add()
         facts = {
+            "index_kb": measured[-1][("bytes", "index")] / 1000,
+            "tag_kb": measured[-1][("bytes", "tag partial")] / 1000,
+            "post_kb": measured[-1][("bytes", "cached post page")] / 1000,
+            "index_us": in_process["index"],
+            "tag_us": in_process["tag partial"],
+            "post_us": in_process["cached post page"],
             "bare_ms": statistics.median(rendered["bare"]),
             "load_s": loaded,
             "stored_s": stored,
