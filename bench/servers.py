@@ -172,7 +172,10 @@ def _first_ok(
             log.seek(0)  # type: ignore[attr-defined]
             raise RuntimeError(f"{url}: server exited:\n{log.read().decode()[-3000:]}")  # type: ignore[attr-defined]
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            # A server may accept before its workers are ready: wait for the
+            # answer rather than time out and ask again.
+            remaining = max(1.0, timeout - (time.perf_counter() - started))
+            with urllib.request.urlopen(url, timeout=remaining) as response:
                 if response.status == 200:
                     return time.perf_counter() - started
         except (OSError, urllib.error.HTTPError):

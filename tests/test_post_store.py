@@ -3,10 +3,14 @@ store that cannot be trusted is never used."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -47,7 +51,7 @@ def rewrite_keeping_stat(path: Path, text: str) -> None:
 def test_a_restart_takes_unchanged_files_from_the_store(
     write_post: WritePost, content_dir: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "posts.pickle"
+    store = tmp_path / "posts.sqlite3"
     write_post("a.md", title="Alpha")
     write_post("b.md", title="Bravo")
     assert titles(start(content_dir, store)) == {"a": "Alpha", "b": "Bravo"}
@@ -61,7 +65,7 @@ def test_a_restart_takes_unchanged_files_from_the_store(
 def test_files_changed_added_or_removed_while_stopped_are_read(
     write_post: WritePost, content_dir: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "posts.pickle"
+    store = tmp_path / "posts.sqlite3"
     write_post("a.md", title="Alpha")
     write_post("b.md", title="Bravo")
     write_post("c.md", title="Charlie")
@@ -82,7 +86,7 @@ def test_files_changed_added_or_removed_while_stopped_are_read(
 def test_stored_posts_render_summarise_and_keep_their_warnings(
     write_post: WritePost, content_dir: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "posts.pickle"
+    store = tmp_path / "posts.sqlite3"
     write_post(
         "notes.md",
         title="Notes",
@@ -105,7 +109,7 @@ def test_stored_posts_render_summarise_and_keep_their_warnings(
 def test_broken_files_are_read_and_reported_on_every_start(
     write_post: WritePost, content_dir: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "posts.pickle"
+    store = tmp_path / "posts.sqlite3"
     write_post("good.md", title="Good")
     write_post("bad.md", text="---\ntitle: [unclosed\ndate: 2024-01-01\n---\nBody.\n")
     for _ in range(2):
@@ -117,7 +121,7 @@ def test_broken_files_are_read_and_reported_on_every_start(
 def test_a_store_written_with_other_settings_is_not_used(
     write_post: WritePost, content_dir: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "posts.pickle"
+    store = tmp_path / "posts.sqlite3"
     write_post("a.md", date="2024-08-08 09:00")
     utc = start(content_dir, store).posts[0].published
     tokyo = ReaderSettings(
@@ -129,9 +133,7 @@ def test_a_store_written_with_other_settings_is_not_used(
 
 
 @pytest.mark.parametrize(
-    "garbage",
-    [b"", b"not a pickle at all", b"\x80\x05\x95\xff\xff\xff\xff"],
-    ids=["empty", "text", "truncated"],
+    "garbage", [b"", b"not a database at all\n" * 200], ids=["empty", "not-sqlite"]
 )
 def test_a_corrupt_store_means_a_full_read_and_a_new_store(
     write_post: WritePost,
@@ -139,7 +141,7 @@ def test_a_corrupt_store_means_a_full_read_and_a_new_store(
     tmp_path: Path,
     garbage: bytes,
 ) -> None:
-    store = tmp_path / "posts.pickle"
+    store = tmp_path / "posts.sqlite3"
     store.write_bytes(garbage)
     store.chmod(0o600)
     write_post("a.md", title="Alpha")
@@ -148,29 +150,60 @@ def test_a_corrupt_store_means_a_full_read_and_a_new_store(
     assert titles(start(content_dir, store)) == {"a": "Alpha"}  # now stored
 
 
+def test_a_damaged_row_costs_only_its_own_file(
+    write_post: WritePost, content_dir: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "posts.sqlite3"
+    write_post("a.md", title="Alpha")
+    write_post("b.md", title="Bravo")
+    start(content_dir, store)
+    with contextlib.closing(sqlite3.connect(store)) as db, db:
+        db.execute("UPDATE posts SET post = x'8004deadbeef' WHERE path LIKE '%a.md'")
+    rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfie"))
+    rewrite_keeping_stat(content_dir / "b.md", post_text(title="Bobby"))
+    assert titles(start(content_dir, store)) == {"a": "Alfie", "b": "Bravo"}
+
+
 def test_a_store_others_can_write_is_ignored(
     write_post: WritePost, content_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = tmp_path / "posts.pickle"
+    store = tmp_path / "posts.sqlite3"
     write_post("a.md", title="Alpha")
     start(content_dir, store)
     store.chmod(0o666)
     rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfie"))
     with caplog.at_level(logging.WARNING):
         assert titles(start(content_dir, store)) == {"a": "Alfie"}
-    assert f"ignoring {store}" in caplog.text
+    assert f"not using the post store {store}: it is not a file of this user" in caplog.text
+
+
+def test_a_store_in_a_folder_others_can_write_is_ignored(
+    write_post: WritePost, content_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    store = folder / "posts.sqlite3"
+    write_post("a.md", title="Alpha")
+    start(content_dir, store)
+    folder.chmod(0o777)
+    rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfie"))
+    with caplog.at_level(logging.WARNING):
+        assert titles(start(content_dir, store)) == {"a": "Alfie"}
+    assert "its folder can be written by other users" in caplog.text
 
 
 def test_a_symlinked_store_is_ignored(
-    write_post: WritePost, content_dir: Path, tmp_path: Path
+    write_post: WritePost, content_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    real = tmp_path / "elsewhere.pickle"
+    real = tmp_path / "elsewhere.sqlite3"
     write_post("a.md", title="Alpha")
     start(content_dir, real)
-    store = tmp_path / "posts.pickle"
+    store = tmp_path / "posts.sqlite3"
     store.symlink_to(real)
     rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfie"))
-    assert titles(start(content_dir, store)) == {"a": "Alfie"}
+    with caplog.at_level(logging.WARNING):
+        assert titles(start(content_dir, store)) == {"a": "Alfie"}
+    assert "it is not a regular file" in caplog.text
 
 
 def test_a_store_that_cannot_be_written_leaves_the_site_serving(
@@ -180,31 +213,35 @@ def test_a_store_that_cannot_be_written_leaves_the_site_serving(
     blocked.write_text("not a folder")
     write_post("a.md", title="Alpha")
     with caplog.at_level(logging.WARNING):
-        assert titles(start(content_dir, blocked / "posts.pickle")) == {"a": "Alpha"}
+        assert titles(start(content_dir, blocked / "posts.sqlite3")) == {"a": "Alpha"}
     assert "could not store the posts" in caplog.text
 
 
-def test_abandoned_temporary_files_are_cleaned_up(
+def test_workers_starting_together_share_one_store(
     write_post: WritePost, content_dir: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "posts.pickle"
-    old = tmp_path / ".posts.pickle.abc123.tmp"
-    recent = tmp_path / ".posts.pickle.def456.tmp"
-    old.write_bytes(b"half a store")
-    recent.write_bytes(b"another process is writing this one")
-    an_hour_ago = datetime.now(UTC).timestamp() - 3600
-    os.utime(old, (an_hour_ago, an_hour_ago))
-    write_post("a.md")
-    start(content_dir, store)
-    assert not old.exists() and recent.exists() and store.exists()
+    store = tmp_path / "posts.sqlite3"
+    for number in range(20):
+        write_post(f"post-{number}.md", title=f"Post {number}")
+    folders = [
+        ContentFolder(content_dir, SETTINGS, use_inotify=False, store=store) for _ in range(3)
+    ]
+    for folder in folders:
+        folder.snapshot()
+    for folder in folders:
+        folder.close()
+    with contextlib.closing(sqlite3.connect(store)) as db:
+        assert db.execute("SELECT count(*) FROM posts").fetchone() == (20,)
     assert oct(store.stat().st_mode & 0o777) == oct(0o600)
+    rewrite_keeping_stat(content_dir / "post-3.md", post_text(title="Post X"))
+    assert titles(start(content_dir, store))["post-3"] == "Post 3"
 
 
 def test_the_app_stores_posts_where_configured_or_not_at_all(
-    write_post: WritePost, make_app: type[Flask], tmp_path: Path
+    write_post: WritePost, make_app: Callable[..., Flask], tmp_path: Path
 ) -> None:
     write_post("a.md", title="Alpha")
-    store = tmp_path / "configured.pickle"
+    store = tmp_path / "configured.sqlite3"
     app = make_app(POST_STORE=str(store))
     app.extensions["blog"].folder.close()  # as at shutdown: the store is complete
     assert store.exists()
@@ -221,7 +258,7 @@ def test_the_app_stores_posts_where_configured_or_not_at_all(
 def test_a_process_that_exits_right_after_starting_finishes_the_store(
     write_post: WritePost, content_dir: Path, tmp_path: Path
 ) -> None:
-    store = tmp_path / "posts.pickle"
+    store = tmp_path / "posts.sqlite3"
     long_body = "A paragraph of a long post. " * 2000
     for number in range(300):  # enough that storing them takes a while
         write_post(f"post-{number}.md", title=f"Post {number}", body=long_body)
@@ -233,6 +270,25 @@ def test_a_process_that_exits_right_after_starting_finishes_the_store(
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "posts.pickle"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "posts.sqlite3"]
     rewrite_keeping_stat(content_dir / "post-7.md", post_text(title="Post X", body=long_body))
     assert titles(start(content_dir, store))["post-7"] == "Post 7"
+
+
+def test_by_default_the_store_is_in_a_folder_of_this_users_own(
+    write_post: WritePost,
+    make_app: Callable[..., Flask],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir(mode=0o777)
+    temporary.chmod(0o1777)  # like /tmp
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    write_post("a.md", title="Alpha")
+    app = make_app(POST_STORE="")
+    app.extensions["blog"].folder.close()
+    (folder,) = temporary.iterdir()
+    assert folder.name == f"marginalia-{os.getuid()}"
+    assert oct(folder.stat().st_mode & 0o777) == oct(0o700)
+    assert [store.suffix for store in folder.iterdir() if store.is_file()][:1] == [".sqlite3"]

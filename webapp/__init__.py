@@ -47,7 +47,8 @@ DEFAULTS: dict[str, Any] = {
     # The search index file; empty: one per content folder in the temp directory.
     "SEARCH_INDEX": "",
     # Posts read on the last start, so a restart re-reads only changed files;
-    # empty: one file per content folder in the temp directory; "off": none.
+    # empty: one per content folder in this user's folder in the temp
+    # directory; "off": none.
     "POST_STORE": "",
     # Bring the search index up to date in the background when the server starts.
     "INDEX_ON_START": True,

@@ -88,9 +88,10 @@ def _default_index_path(root: Path) -> Path:
 
 
 def _default_store_path(root: Path) -> Path:
-    """One post store per content folder and user, in the system's temporary directory."""
+    """One post store per content folder, in a folder of this user's own in
+    the system's temporary directory."""
     name = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
-    return Path(tempfile.gettempdir()) / f"marginalia-posts-{os.getuid()}-{name}.pickle"
+    return Path(tempfile.gettempdir()) / f"marginalia-{os.getuid()}" / f"posts-{name}.sqlite3"
 
 
 def get_blog() -> Blog:
