@@ -60,6 +60,7 @@ def test_the_container_command_serves_the_site(content_dir: Path, tmp_path: Path
         "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
         "BLOG_CONTENT_DIR": str(content_dir),
         "BLOG_SEARCH_INDEX": str(tmp_path / "search.sqlite3"),
+        "BLOG_POST_STORE": str(tmp_path / "posts.sqlite3"),
         "PORT": str(port),
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
@@ -80,7 +81,11 @@ def test_the_container_command_serves_the_site(content_dir: Path, tmp_path: Path
 
 def test_gunicorn_keeps_working(content_dir: Path, tmp_path: Path) -> None:
     (content_dir / "a.md").write_text("---\ntitle: Under gunicorn\ndate: 2024-01-01\n---\nBody.")
-    env = {"BLOG_CONTENT_DIR": str(content_dir), "BLOG_SEARCH_INDEX": str(tmp_path / "s.sqlite3")}
+    env = {
+        "BLOG_CONTENT_DIR": str(content_dir),
+        "BLOG_SEARCH_INDEX": str(tmp_path / "s.sqlite3"),
+        "BLOG_POST_STORE": str(tmp_path / "posts.sqlite3"),
+    }
     with gunicorn(env) as base:
         with urllib.request.urlopen(base + "/posts/a/") as response:
             assert response.status == 200

@@ -37,6 +37,7 @@ def env(content_dir: Path, tmp_path: Path, cache_server: RedisServer) -> dict[st
     return {
         "BLOG_CONTENT_DIR": str(content_dir),
         "BLOG_SEARCH_INDEX": str(tmp_path / "search.sqlite3"),
+        "BLOG_POST_STORE": str(tmp_path / "posts.sqlite3"),
         "CACHE_TYPE": "RedisCache",
         "CACHE_REDIS_URL": cache_server.url,
     }

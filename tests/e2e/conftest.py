@@ -50,6 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {
         "BLOG_CONTENT_DIR": str(content),
         "BLOG_SEARCH_INDEX": str(content.parent / "search.sqlite3"),
+        "BLOG_POST_STORE": str(content.parent / "posts.sqlite3"),
         # Six sample posts: two pages, so "More posts" has something to load.
         "BLOG_PAGE_SIZE": "5",
     }
