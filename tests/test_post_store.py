@@ -164,46 +164,54 @@ def test_a_damaged_row_costs_only_its_own_file(
     assert titles(start(content_dir, store)) == {"a": "Alfie", "b": "Bravo"}
 
 
-def test_a_store_others_can_write_is_ignored(
-    write_post: WritePost, content_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def _writable_by_others(tmp_path: Path, make_store: Callable[[Path], None]) -> Path:
     store = tmp_path / "posts.sqlite3"
-    write_post("a.md", title="Alpha")
-    start(content_dir, store)
+    make_store(store)
     store.chmod(0o666)
-    rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfie"))
-    with caplog.at_level(logging.WARNING):
-        assert titles(start(content_dir, store)) == {"a": "Alfie"}
-    assert f"not using the post store {store}: it is not a file of this user" in caplog.text
+    return store
 
 
-def test_a_store_in_a_folder_others_can_write_is_ignored(
-    write_post: WritePost, content_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def _in_a_shared_folder(tmp_path: Path, make_store: Callable[[Path], None]) -> Path:
     folder = tmp_path / "shared"
     folder.mkdir()
-    store = folder / "posts.sqlite3"
-    write_post("a.md", title="Alpha")
-    start(content_dir, store)
+    make_store(folder / "posts.sqlite3")
     folder.chmod(0o777)
-    rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfie"))
-    with caplog.at_level(logging.WARNING):
-        assert titles(start(content_dir, store)) == {"a": "Alfie"}
-    assert "its folder can be written by other users" in caplog.text
+    return folder / "posts.sqlite3"
 
 
-def test_a_symlinked_store_is_ignored(
-    write_post: WritePost, content_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    real = tmp_path / "elsewhere.sqlite3"
-    write_post("a.md", title="Alpha")
-    start(content_dir, real)
+def _a_symlink(tmp_path: Path, make_store: Callable[[Path], None]) -> Path:
+    make_store(tmp_path / "elsewhere.sqlite3")
     store = tmp_path / "posts.sqlite3"
-    store.symlink_to(real)
+    store.symlink_to(tmp_path / "elsewhere.sqlite3")
+    return store
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (_writable_by_others, "it is not a file of this user that only this user can write"),
+        (_in_a_shared_folder, "its folder can be written by other users"),
+        (_a_symlink, "it is not a regular file"),
+    ],
+    ids=["writable-by-others", "in-a-shared-folder", "a-symlink"],
+)
+def test_a_store_others_could_have_written_is_not_used(
+    write_post: WritePost,
+    content_dir: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    spoil: Callable[[Path, Callable[[Path], None]], Path],
+    message: str,
+) -> None:
+    def make_store(path: Path) -> None:
+        start(content_dir, path)
+
+    write_post("a.md", title="Alpha")
+    store = spoil(tmp_path, make_store)
     rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfie"))
     with caplog.at_level(logging.WARNING):
         assert titles(start(content_dir, store)) == {"a": "Alfie"}
-    assert "it is not a regular file" in caplog.text
+    assert f"not using the post store {store}: {message}" in caplog.text
 
 
 def test_a_store_that_cannot_be_written_leaves_the_site_serving(

@@ -38,19 +38,18 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec
 
 from flask import Flask, current_app, g, make_response, request
 from flask_caching import Cache
-from werkzeug.datastructures import Accept
-from werkzeug.http import http_date, parse_accept_header, parse_etags, unquote_etag
+from werkzeug.http import http_date, parse_etags, unquote_etag
 from werkzeug.wrappers import Response
 
 from .blog import Blog, current_library
-from .compression import ENCODINGS, compress
+from .compression import choose_encoding, compress
 from .htmx import VARY, is_partial_request
 from .security import HEADERS, security_headers
 
@@ -261,7 +260,7 @@ class ResponseCache:
         hit: bool,
     ) -> tuple[bytes, list[tuple[str, str]]]:
         """The body and headers of an answer from stored parts."""
-        encoding = _encoding(accept_encoding, stored.encoded)
+        encoding = choose_encoding(accept_encoding, stored.encoded)
         headers = list(stored.headers)
         if encoding is None:
             body = stored.body
@@ -272,15 +271,6 @@ class ResponseCache:
         headers += self.caching_headers(library, now)
         headers += [("X-Cache", "hit" if hit else "miss"), ("Content-Length", str(len(body)))]
         return body, headers
-
-
-def _encoding(accept_encoding: str | None, variants: Mapping[str, bytes]) -> str | None:
-    """The best stored encoding the client accepts, or None for the body as it is."""
-    if not accept_encoding or not variants:
-        return None
-    accepted = parse_accept_header(accept_encoding, Accept)
-    chosen = accepted.best_match([*ENCODINGS, "identity"], default="identity")
-    return chosen if chosen in variants else None
 
 
 def _responses() -> ResponseCache:

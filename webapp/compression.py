@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import brotli
 from flask import request
+from werkzeug.datastructures import Accept
+from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Response
 
 #: Below this many bytes compression saves nothing worth the header.
@@ -37,18 +39,20 @@ def compress(body: bytes, *, effort: str = "fast") -> dict[str, bytes]:
     return {name: data for name, data in variants.items() if len(data) < len(body)}
 
 
-def choose_encoding(variants: Mapping[str, bytes]) -> str | None:
-    """The best of the variants this request accepts, or None for the body as it is."""
-    if not variants or "HTTP_ACCEPT_ENCODING" not in request.environ:
+def choose_encoding(accept_encoding: str | None, variants: Mapping[str, bytes]) -> str | None:
+    """The best of the variants an Accept-Encoding header accepts, or None for
+    the body as it is (also when the header is absent)."""
+    if not accept_encoding or not variants:
         return None
-    chosen = request.accept_encodings.best_match([*ENCODINGS, "identity"], default="identity")
+    accepted = parse_accept_header(accept_encoding, Accept)
+    chosen = accepted.best_match([*ENCODINGS, "identity"], default="identity")
     return chosen if chosen in variants else None
 
 
 def apply_encoding(response: Response, variants: Mapping[str, bytes], etag: str) -> Response:
     """Give response the best encoding the client accepts, and that encoding's ETag."""
     response.vary.add("Accept-Encoding")
-    chosen = choose_encoding(variants)
+    chosen = choose_encoding(request.headers.get("Accept-Encoding"), variants)
     if chosen is not None:
         response.set_data(variants[chosen])
         response.headers["Content-Encoding"] = chosen
