@@ -3,8 +3,8 @@
 Templates link assets with ``asset_url("css/site.css")``, which adds
 ``?v=<hash of the file>``. A request carrying the current hash is answered
 ``immutable`` for a year; any other gets a short lifetime, so a stale or
-missing version never sticks. Each file is read, hashed and compressed
-(gzip and brotli, best effort) once per modification.
+missing version never sticks. Each file is read and hashed once per
+modification, and compressed (gzip and brotli, best effort) when first served.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import hashlib
 import mimetypes
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from flask import Flask, abort, current_app, request, url_for
@@ -27,10 +28,24 @@ REVALIDATE = "public, max-age=300"
 
 @dataclass(frozen=True)
 class Asset:
+    path: Path
     body: bytes
     version: str
-    content_type: str
-    encoded: dict[str, bytes]
+
+    @cached_property
+    def content_type(self) -> str:
+        # Also on first serve: Python's first guess reads the system's MIME table.
+        content_type = mimetypes.guess_type(self.path.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/") or content_type.endswith(("javascript", "+xml")):
+            content_type += "; charset=utf-8"
+        return content_type
+
+    @cached_property
+    def encoded(self) -> dict[str, bytes]:
+        """The compressed variants, made when the file is first served: a page
+        that only links the file (its first render, after a start) needs
+        just the hash."""
+        return compress(self.body, effort="best")
 
 
 #: Every file read so far, by path and modification time (shared by all apps
@@ -61,14 +76,8 @@ class Assets:
             return asset
         with _lock:
             body = path.read_bytes()
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            if content_type.startswith("text/") or content_type.endswith(("javascript", "+xml")):
-                content_type += "; charset=utf-8"
             asset = Asset(
-                body=body,
-                version=hashlib.blake2b(body, digest_size=6).hexdigest(),
-                content_type=content_type,
-                encoded=compress(body, effort="best"),
+                path=path, body=body, version=hashlib.blake2b(body, digest_size=6).hexdigest()
             )
             _loaded[(path, mtime)] = asset
         return asset

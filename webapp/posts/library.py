@@ -16,7 +16,7 @@ import hashlib
 import logging
 import os
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -84,10 +84,10 @@ class Library:
     @cached_property
     def _tags(self) -> dict[str, TagCount]:
         """Each tag once, in the form most posts write it (ties: alphabetical)."""
-        forms: dict[str, Counter[str]] = {}
+        forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
         for post in self.posts:
             for tag in post.tags:
-                forms.setdefault(tag.slug, Counter())[tag.name] += 1
+                forms[tag.slug][tag.name] += 1
         counts = {}
         for slug, names in forms.items():
             counts[slug] = TagCount(Tag(slug, preferred_name(names)), len(self._by_tag[slug]))

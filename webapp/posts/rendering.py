@@ -286,6 +286,17 @@ def html_to_text(html: str) -> str:
     return " ".join("".join(extractor.parts).split())
 
 
+_summaries = threading.local()
+
+
+def _summary_markdown() -> markdown.Markdown:
+    """This thread's Markdown for summaries (building one costs more than a summary)."""
+    md: markdown.Markdown | None = getattr(_summaries, "md", None)
+    if md is None:
+        md = _summaries.md = markdown.Markdown(extensions=["smarty"])
+    return md
+
+
 @functools.lru_cache(maxsize=4096)
 def summarize(body: str) -> str:
     """The first paragraph of a Markdown body as plain text, shortened if long.
@@ -297,7 +308,7 @@ def summarize(body: str) -> str:
         block = block.strip()
         if not block or _NOT_A_PARAGRAPH.match(block):
             continue
-        inline = markdown.markdown(_FOOTNOTE_REF.sub("", block), extensions=["smarty"])
+        inline = _summary_markdown().reset().convert(_FOOTNOTE_REF.sub("", block))
         text = html_to_text(inline)
         if not text:
             continue
