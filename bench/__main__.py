@@ -8,8 +8,8 @@ granian), Flask returning constant bytes (the framework's ceiling) and
 nginx serving the static export (the machine's limit). Prints a report and
 writes it to docs/benchmarks.md. Every server and load is bounded in time.
 
-    python -m bench                          # 100, 1,000 and 10,000 posts (about 25 minutes)
-    python -m bench --sizes 20 --seconds 1   # a smoke run
+    python -m bench                                     # 100, 1,000, 10,000 posts (25 min)
+    python -m bench --sizes 20 --seconds 1 --rounds 1   # a smoke run
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from .sitegen import generate, post_text
 
 PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
 CONNECTIONS = (16, 64)
-#: Interleaved rounds of the cached-page load runs at each size.
+#: Interleaved rounds of the cached-page and server comparison load runs.
 ROUNDS = 3
 #: The server the container runs (serve.py); the others are for comparison.
 PRODUCTION = "granian"
@@ -169,7 +169,9 @@ def edit_to_visible(running: Running, slug_file: Path, rounds: int = 5) -> list[
     return timings
 
 
-def measure_size(report: Report, size: int, work: Path, seconds: float) -> dict[Any, Any]:
+def measure_size(
+    report: Report, size: int, work: Path, seconds: float, rounds: int
+) -> dict[Any, Any]:
     content = generate(work / f"site-{size}" / "content", size)
     add_bench_post(content)
     index = work / f"site-{size}" / "search.sqlite3"
@@ -189,7 +191,7 @@ def measure_size(report: Report, size: int, work: Path, seconds: float) -> dict[
         # Rounds interleave the pages, so a slow minute on this shared machine
         # does not land on one of them; each row is its median round.
         runs: dict[tuple[str, int], list[Load]] = {}
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             for name, (path, headers) in targets.items():
                 for connections in CONNECTIONS:
                     load = wrk(
@@ -237,7 +239,9 @@ def measure_size(report: Report, size: int, work: Path, seconds: float) -> dict[
     return results
 
 
-def compare_servers(report: Report, size: int, work: Path, seconds: float) -> dict[str, Load]:
+def compare_servers(
+    report: Report, size: int, work: Path, seconds: float, rounds: int
+) -> dict[str, Load]:
     """The cached post page under each server, beside constant bytes and nginx."""
     content = work / f"site-{size}" / "content"
     if not content.exists():
@@ -280,7 +284,7 @@ def compare_servers(report: Report, size: int, work: Path, seconds: float) -> di
             )
         running["nginx, the exported page"] = servers.enter_context(nginx(export))
         runs: dict[tuple[str, int], list[Load]] = {}
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             for label, server in running.items():
                 for connections in CONNECTIONS:
                     load = wrk(server.url + post, connections=connections, seconds=seconds)
@@ -628,6 +632,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100,1000,10000", help="site sizes, comma-separated")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each load run")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help=f"interleaved rounds of the cached-page and server runs (default {ROUNDS})",
+    )
+    parser.add_argument(
         "--compare-size",
         type=int,
         default=1000,
@@ -653,9 +663,9 @@ def main(argv: list[str] | None = None) -> int:
         "Synthetic sites from a fixed seed: 300 to 3,000 words a post, 0 to 10 footnotes"
         " (some with links), 1 to 4 tags of 60, quotes and code blocks. Requests without"
         " Accept-Encoding (identity), as nginx serves the export; access logs off. Each"
-        " server finds its search index already built, as after its first start. In the"
-        f" tables by size, each cached-page row is the median of {ROUNDS} interleaved"
-        f" {args.seconds:g}-second runs; every other row is one run."
+        " server finds its search index already built, as after its first start. Each"
+        f" cached-page row and each server comparison row is the median of {args.rounds}"
+        f" interleaved {args.seconds:g}-second runs; every other row is one run."
     )
     report.add()
     with tempfile.TemporaryDirectory(prefix="marginalia-bench-") as scratch:
@@ -663,10 +673,10 @@ def main(argv: list[str] | None = None) -> int:
         work.chmod(0o755)  # nginx's workers (another user) read the export from here
         report.add("## By size")
         report.add()
-        measured = [measure_size(report, size, work, args.seconds) for size in sizes]
+        measured = [measure_size(report, size, work, args.seconds, args.rounds) for size in sizes]
         report.add("## Servers and limits")
         report.add()
-        servers = compare_servers(report, compare_size, work, args.seconds)
+        servers = compare_servers(report, compare_size, work, args.seconds, args.rounds)
         report.add("## Rendering and search")
         report.add()
         rendered = render_time()

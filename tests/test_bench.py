@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.servers import PROJECT_ROOT
 
 
+@pytest.mark.timeout(900)
 def test_a_tiny_benchmark_run_writes_its_report(tmp_path: Path) -> None:
     output = tmp_path / "benchmarks.md"
     result = subprocess.run(
@@ -20,6 +23,8 @@ def test_a_tiny_benchmark_run_writes_its_report(tmp_path: Path) -> None:
             "--sizes",
             "12,24",
             "--seconds",
+            "1",
+            "--rounds",
             "1",
             "--compare-size",
             "12",
