@@ -350,7 +350,7 @@ def cached_in_process(content: Path, work: Path, rounds: int = 3000) -> dict[str
         {
             "CONTENT_DIR": str(content),
             "SEARCH_INDEX": str(work / "in-process.sqlite3"),
-            "POST_STORE": str(work / "in-process-posts.sqlite3"),
+            "POST_STORE": str(content.parent / "posts.sqlite3"),  # the server's, already full
             "INDEX_ON_START": False,
         }
     )

@@ -155,12 +155,18 @@ def _process(kind: str, command: list[str], port: int, env: Mapping[str, str]) -
             started_in = _first_ok(url + "/", process, started, log)
             yield Running(kind, url, process, started_in)
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop(process, grace=15)
+
+
+def stop(process: subprocess.Popen[bytes], *, grace: float) -> None:
+    """Stop a server started in its own session: SIGTERM to its whole process
+    group, then SIGKILL if it has not exited within ``grace`` seconds."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _first_ok(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from bench.servers import free_port
+from bench.servers import free_port, stop
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,12 +72,7 @@ def server(
         sys.stderr.write(running.log()[-20_000:])
         raise
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop(process, grace=10)
         log_file.close()
 
 

@@ -80,7 +80,6 @@ class PostStore:
 
     def __init__(self, path: Path, root: Path, settings: ReaderSettings) -> None:
         self.path = path
-        self.root = root
         self.settings = settings
         self._fingerprint = fingerprint(root, settings)
         self._saving = threading.Lock()
