@@ -49,6 +49,7 @@ from werkzeug.http import http_date, parse_etags, unquote_etag
 from werkzeug.wrappers import Response
 
 from .blog import Blog, current_library
+from .cache_backends import Entry, RedisCache, RefusedValue, pack, refuse, safe_cache_type, unpack
 from .compression import choose_encoding, compress
 from .htmx import VARY, is_partial_request
 from .security import HEADERS, security_headers
@@ -105,12 +106,14 @@ _UNCACHED_PREFIXES = ("/static/", "/healthz", "/readyz")
 
 
 def init_caching(app: Flask) -> None:
-    if app.config["CACHE_TYPE"] in ("RedisCache", "flask_caching.backends.RedisCache"):
+    # Whatever CACHE_TYPE says, values are stored as bytes and integers, never pickles.
+    backend = safe_cache_type(str(app.config["CACHE_TYPE"]))
+    if backend == f"{RedisCache.__module__}.{RedisCache.__qualname__}":
         # A Redis that stops answering must cost a request milliseconds, not minutes.
         options = app.config.setdefault("CACHE_OPTIONS", {})
         options.setdefault("socket_timeout", 0.25)
         options.setdefault("socket_connect_timeout", 0.25)
-    cache.init_app(app)
+    cache.init_app(app, config={"CACHE_TYPE": backend})
     responses = ResponseCache(app)
     app.extensions["response_cache"] = responses
     app.wsgi_app = CachedResponses(app.wsgi_app, responses)  # type: ignore[method-assign]
@@ -137,13 +140,25 @@ def site_version(app: Flask) -> str:
 
 
 class Stored(NamedTuple):
-    """A cached response: everything needed to answer without the view."""
+    """A cached response: everything needed to answer without the view.
+
+    In the cache it is one ``bytes`` frame (``cache_backends.pack``), which
+    any backend stores as it is and which is parsed, never unpickled.
+    """
 
     body: bytes
     #: Headers that are the same on every answer of this entry.
     headers: list[tuple[str, str]]
     etag: str
     encoded: dict[str, bytes]
+
+    def to_bytes(self) -> bytes:
+        return pack(Entry(*self))
+
+    @classmethod
+    def from_bytes(cls, frame: bytes) -> Stored:
+        """Parse a frame; raise RefusedValue if it is not one this application wrote."""
+        return cls(*unpack(frame))
 
 
 class ResponseCache:
@@ -191,7 +206,10 @@ class ResponseCache:
     def generation(self) -> int:
         checked, value = self._generation
         if time.monotonic() - checked > GENERATION_TTL:
-            value = int(self._call(lambda: self.backend.get(GENERATION_KEY), None) or 0)
+            stored = self._call(lambda: self.backend.get(GENERATION_KEY), None)
+            if stored is not None and type(stored) is not int:
+                refuse(f"the generation is not a number ({type(stored).__name__})")
+            value = stored if type(stored) is int else 0
             self._generation = (time.monotonic(), value)
         return value
 
@@ -203,11 +221,20 @@ class ResponseCache:
 
     def get(self, key: str) -> Stored | None:
         value = self._call(lambda: self.backend.get(key), None)
-        return Stored(*value) if isinstance(value, tuple) and len(value) == 4 else None
+        if value is None:
+            return None
+        if not isinstance(value, bytes):
+            refuse(f"{key} holds a {type(value).__name__}, not a response frame")
+            return None
+        try:
+            return Stored.from_bytes(value)
+        except RefusedValue as error:
+            refuse(f"{key}: {error}")
+            return None
 
     def set(self, key: str, value: Stored, timeout: int | None) -> None:
-        # Stored as a plain tuple: any backend can serialise it.
-        self._call(lambda: self.backend.set(key, tuple(value), timeout=timeout), None)
+        frame = value.to_bytes()
+        self._call(lambda: self.backend.set(key, frame, timeout=timeout), None)
 
     # -- keys and answers ----------------------------------------------------------
 
