@@ -19,17 +19,18 @@ from typing import Any
 from urllib.parse import quote
 
 import markdown
-import nh3
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
 from .models import Footnote, Heading, Rendered
+from .sanitizing import POPOVER_CONTENT_ID as POPOVER_CONTENT_ID
+from .sanitizing import sanitize as sanitize
 
-#: Where the footnotes section ends up, and how references find their popover.
+#: Where the footnotes section ends up (references find their popover by
+#: POPOVER_CONTENT_ID, which the sanitiser checks too).
 FOOTNOTES_HEADING_ID = "footnotes"
-POPOVER_CONTENT_ID = "footnote-popover-content"
 
 EXTENSIONS: list[str] = [
     "abbr",
@@ -154,47 +155,6 @@ class _PostExtension(Extension):
 
 
 _SCROLLABLE_PRE = re.compile(r'<div class="highlight"><pre>')
-
-
-#: What sanitised HTML may keep: the tags nh3 allows plus those the renderer
-#: writes itself, and every attribute the renderer sets (nothing that runs
-#: script: no event handlers, no style, no javascript: URLs).
-_SAFE_TAGS = nh3.ALLOWED_TAGS | {"section"}
-_SAFE_ATTRIBUTES = {
-    **nh3.ALLOWED_ATTRIBUTES,
-    "*": {"id", "class", "title", "lang", "dir", "role", "tabindex"},
-    "a": {"href", "hreflang", "rel", "hx-get", "hx-trigger", "hx-target"},
-    "img": {"src", "alt", "title", "width", "height", "loading"},
-    "abbr": {"title"},
-}
-
-
-#: htmx attributes survive only with the values the renderer itself writes,
-#: so an author cannot point htmx at anything but a footnote.
-_HTMX_VALUES = {
-    "hx-get": re.compile(r"footnotes/[^/]+/"),
-    "hx-trigger": re.compile("footnote-open"),
-    "hx-target": re.compile(re.escape(f"#{POPOVER_CONTENT_ID}")),
-}
-
-
-def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
-    pattern = _HTMX_VALUES.get(attribute)
-    if pattern is None:
-        return value
-    return value if tag == "a" and pattern.fullmatch(value) else None
-
-
-def sanitize(html: str) -> str:
-    """Remove anything that could run script from HTML, keeping the renderer's own markup."""
-    return nh3.clean(
-        html,
-        tags=_SAFE_TAGS,
-        attributes=_SAFE_ATTRIBUTES,
-        attribute_filter=_keep_attribute,
-        generic_attribute_prefixes={"aria-"},
-        link_rel=None,
-    )
 
 
 class Renderer:
