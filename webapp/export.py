@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from flask_frozen import Freezer, MimetypeMismatchWarning, MissingURLGeneratorWarning
 
 from .blog import get_blog
-from .posts.reader import is_bundle_file
+from .posts.bundles import bundle_files, bundle_folder
 
 #: Marks a folder as an export, so freezing never empties a folder it did not make.
 MARKER = ".marginalia-export"
@@ -133,12 +133,11 @@ def _register_urls(freezer: Freezer) -> None:
             yield "pages.post", {"slug": post.slug}
             for note in post.footnotes:
                 yield "partials.footnote", {"slug": post.slug, "footnote_id": note.id}
-            if post.source.name == "index.md":
-                folder = blog.folder.root / post.source.parent
-                for file in sorted(folder.rglob("*")):
-                    name = file.relative_to(folder).as_posix()
-                    if file.is_file() and is_bundle_file(name):
-                        yield "pages.bundle_file", {"slug": post.slug, "filename": name}
+            # The files the server would serve for this bundle, and no others.
+            bundle = bundle_folder(post.source)
+            if bundle is not None:
+                for name in bundle_files(blog.folder.root, bundle):
+                    yield "pages.bundle_file", {"slug": post.slug, "filename": name}
 
     freezer.register_generator(urls)
 

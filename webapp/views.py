@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -15,19 +14,19 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from werkzeug.exceptions import HTTPException, InternalServerError
-from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 from .blog import current_library, get_blog
+from .bundle_files import send_bundle_file
 from .caching import cached_response
 from .htmx import is_partial_request
 from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
 from .posts import Post, PostError, Rendered
-from .posts.reader import is_bundle_file, is_inside, normalize_path
+from .posts.bundles import bundle_folder, open_bundle_file
+from .posts.reader import normalize_path
 from .posts.search import MAX_QUERY_CHARS, Hit
 
 log = logging.getLogger(__name__)
@@ -141,15 +140,13 @@ def search() -> str | tuple[str, int, dict[str, str]]:
 
 @bp.get("/posts/<slug>/<path:filename>")
 def bundle_file(slug: str, filename: str) -> Response:
-    """A file beside a post in its page bundle (a folder holding index.md)."""
+    """A file beside a visible post in its page bundle (see ``posts.bundles``)."""
     post = current_library().get(slug)
-    if post is None or post.source.name != "index.md" or not is_bundle_file(filename):
+    bundle = bundle_folder(post.source) if post is not None else None
+    file = None if bundle is None else open_bundle_file(get_blog().folder.root, bundle, filename)
+    if file is None:
         abort(404)
-    folder = get_blog().folder.root / post.source.parent
-    path = safe_join(str(folder), filename)
-    if path is None or not is_inside(Path(path), get_blog().folder.root):
-        abort(404)
-    return send_from_directory(folder, filename, max_age=3600)
+    return send_bundle_file(file, filename, sanitized=bool(current_app.config["SANITIZE"]))
 
 
 @bp.get("/tags/")
