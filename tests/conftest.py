@@ -14,11 +14,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from webapp import create_app
+from webapp.request_facts import PARTIAL_REQUEST_HEADERS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Headers htmx 4 sends when it will swap the answer into part of a page.
-HTMX_PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
+HTMX_PARTIAL = PARTIAL_REQUEST_HEADERS
 
 
 def post_text(

@@ -49,7 +49,7 @@ def test_every_worker_shares_one_cache(env: dict[str, str], cache_server: RedisS
         # Whichever worker answers, the page rendered once is served from Redis.
         assert {get(base + "/posts/a/")[1] for _ in range(WORKERS * 4)} == {"hit"}
     with redis.Redis.from_url(cache_server.url) as client:
-        assert len(client.keys("blog:page:*:full:/posts/a/?")) == 1
+        assert len(client.keys("blog:page:*:full:*/posts/a/")) == 1
 
 
 def test_an_edit_reaches_every_worker_at_once(env: dict[str, str], content_dir: Path) -> None:

@@ -22,6 +22,7 @@ from .assets import init_assets
 from .blog import Blog
 from .caching import cache, init_caching
 from .cli import init_cli
+from .request_facts import TrustedEnviron
 from .security import init_security
 from .templating import init_templating
 
@@ -108,6 +109,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(seo.bp)
     views.register_error_handlers(app)
+    # Outermost: the mount point is the configured one before anything reads it.
+    app.wsgi_app = TrustedEnviron(app.wsgi_app, str(app.config["SITE_URL"]))  # type: ignore[method-assign]
     return app
 
 
