@@ -56,13 +56,12 @@ class Library:
 
     @cached_property
     def _aliases(self) -> dict[str, Post]:
-        """Old URLs (from ``aliases``/``redirect_from``) that a current post does not use."""
+        """Old URLs (from ``aliases``/``redirect_from``). A live page at the same
+        address wins: only requests nothing else answers ask for an alias."""
         aliases: dict[str, Post] = {}
         for post in reversed(self.posts):  # the newest post wins a shared alias
             for path in post.aliases:
                 aliases[path] = post
-        for post in self.posts:
-            aliases.pop(f"/posts/{post.slug}", None)
         return aliases
 
     def alias(self, path: str) -> Post | None:
