@@ -135,3 +135,11 @@ def test_validators_and_conditional_requests(write_post: WritePost, client: Flas
     write_post("a.md", title="Edited", tags='["essay"]')
     changed = client.get("/posts/a/", headers={"If-None-Match": page.headers["ETag"]})
     assert changed.status_code == 200
+
+
+def test_trusted_hosts_refuse_every_other_host(write_post: WritePost, make_app: Any) -> None:
+    write_post("a.md")
+    client = make_app(TRUSTED_HOSTS=["blog.example"]).test_client()
+    assert client.get("/posts/a/", headers={"Host": "blog.example"}).status_code == 200
+    assert client.get("/posts/a/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/posts/a/", headers={"Host": "evil.example"}).status_code == 400

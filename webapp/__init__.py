@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 from htmx_flask import Htmx
 
@@ -27,6 +28,8 @@ from .security import init_security
 from .templating import init_templating
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+log = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, Any] = {
     # Content
@@ -42,8 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "DESCRIPTION": "Essays and notes, with footnotes worth reading.",
     "AUTHOR": "",
     "PAGE_SIZE": 10,
-    # Absolute URLs (feeds, sitemap, canonical links); empty: from each request's host.
+    # The public address (https://example.com, or with a path the site is mounted
+    # at): absolute links come from it alone. Empty: from each request's Host.
     "SITE_URL": "",
+    # With no SITE_URL, the hosts to answer for (Flask's setting); empty: any.
+    "TRUSTED_HOSTS": [],
     "FEED_LENGTH": 20,
     # The search index file; empty: one per content folder in the temp directory.
     "SEARCH_INDEX": "",
@@ -93,6 +99,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     if not app.debug and not app.testing:
         logging.getLogger("webapp").setLevel(logging.INFO)
+        if not app.config["SITE_URL"] and click.get_current_context(silent=True) is None:
+            log.warning(
+                "BLOG_SITE_URL is not set: absolute links (canonical, feeds, sitemap) are "
+                "built from each request's Host, and every host gets cache entries of its "
+                "own. Set BLOG_SITE_URL to the site's public address in production."
+            )
 
     Htmx(app)
     init_caching(app)

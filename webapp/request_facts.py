@@ -15,7 +15,9 @@ Both ask the same questions, and each is answered here and nowhere else:
   ``not_modified``, for cached pages and static files alike.
 
 ``TrustedEnviron`` also decides where the site is mounted: from the public
-URL's path, never from a ``SCRIPT_NAME`` a server took from a request header.
+URL's path, never from a ``SCRIPT_NAME`` a server took from a request header;
+and, when links are built from the request's Host, it refuses a Host that is
+not a host name.
 """
 
 from __future__ import annotations
@@ -140,9 +142,14 @@ class TrustedEnviron:
 
     def __init__(self, wsgi_app: WSGIApplication, site_url: str) -> None:
         self.wsgi_app = wsgi_app
+        self.configured = bool(site_url)
         self.prefix = urlsplit(site_url).path.rstrip("/")
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if not self.configured and request_host(environ) is None:
+            # Links would be built from it: refuse a Host that is not a host name.
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"Bad Request: the Host header is not a host name.\n"]
         prefix = self.prefix
         environ["SCRIPT_NAME"] = prefix
         if prefix:
