@@ -84,7 +84,7 @@ def test_a_script_name_header_cannot_move_a_page(env: dict[str, str]) -> None:
         for _ in range(4):
             status, body = request(base, "/posts/a/")
             assert status == 200
-            assert b"<h1 id=\"post-title\">Post A</h1>" in body
+            assert b'<h1 id="post-title">Post A</h1>' in body
             assert b"/posts/a/static/" not in body
 
 

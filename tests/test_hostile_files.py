@@ -162,7 +162,7 @@ keys = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(front=st.dictionaries(keys, yaml_values, max_size=8), body=st.text(max_size=300))
 def test_the_reader_either_reads_or_explains(front: dict[str, Any], body: str) -> None:
     import yaml
@@ -179,7 +179,7 @@ def test_the_reader_either_reads_or_explains(front: dict[str, Any], body: str) -
     assert isinstance(post.summary, str)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(raw=st.binary(max_size=400))
 def test_arbitrary_bytes_never_escape_the_reader(raw: bytes) -> None:
     try:

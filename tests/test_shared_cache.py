@@ -16,6 +16,8 @@ import redis
 from tests.conftest import post_text
 from tests.servers import PROJECT_ROOT, RedisServer, gunicorn, redis_server
 
+pytestmark = pytest.mark.slow
+
 WORKERS = 3
 
 
