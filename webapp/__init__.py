@@ -23,6 +23,7 @@ from .assets import init_assets
 from .blog import Blog
 from .caching import cache, init_caching
 from .cli import init_cli
+from .posts.reader import MAX_POST_BYTES
 from .request_facts import TrustedEnviron
 from .security import init_security
 from .templating import init_templating
@@ -36,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "TIMEZONE": "UTC",
     "SHOW_DRAFTS": False,
-    "MAX_POST_BYTES": 5 * 1024 * 1024,
+    "MAX_POST_BYTES": MAX_POST_BYTES,
     # How often to rescan when the platform cannot notify us of changes.
     "POLL_INTERVAL": 1.0,
     "USE_INOTIFY": True,

@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
 
 from .posts import Library, Post
-from .posts.reader import is_bundle_file
+from .posts.files import is_bundle_file
 
 #: The blueprint whose endpoints answer with fragments (htmx swaps them in).
 FRAGMENTS_BLUEPRINT = "partials"

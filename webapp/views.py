@@ -1,4 +1,6 @@
-"""Full pages. The only place a missing post or tag becomes a 404."""
+"""Full pages. A missing post becomes a 404 here; listings (``listing``) and
+fragments (``partials``) make their own for a missing tag, page or note, and
+every error page is rendered by ``register_error_handlers``."""
 
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ from .caching import cached_response
 from .htmx import is_partial_request
 from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
 from .posts import Post, PostError, Rendered
-from .posts.reader import is_bundle_file, is_inside, normalize_path
+from .posts.fields import normalize_path
+from .posts.files import is_bundle_file, is_inside
 from .posts.search import MAX_QUERY_CHARS, Hit
 
 log = logging.getLogger(__name__)

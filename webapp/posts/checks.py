@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
+from .files import iter_post_files
+from .front_matter import key_line
 from .models import Post, PostError, preferred_name
-from .reader import ReaderSettings, iter_post_files, read_post
+from .reader import ReaderSettings, read_post
 
 
 class PostPaths(Protocol):
@@ -102,8 +104,8 @@ def _line_of_key(path: Path, keys: tuple[str, ...]) -> int | None:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    pattern = re.compile(rf"""^[ \t]*["']?({"|".join(map(re.escape, keys))})["']?[ \t]*[:=]""")
-    return next((number for number, line in enumerate(lines, 1) if pattern.match(line)), None)
+    found = key_line("\n".join(lines), keys)
+    return None if found is None else found + 1
 
 
 # --- footnotes ----------------------------------------------------------------
