@@ -20,10 +20,11 @@ from pathlib import Path, PurePosixPath
 from types import ModuleType
 from zoneinfo import ZoneInfo
 
-from . import fields, files, front_matter, models, slugs
+from . import contract, fields, files, front_matter, models, slugs
+from .contract import MarkdownRenderer
 from .fields import convert
 from .front_matter import split_front_matter
-from .models import Post, PostError, Rendered
+from .models import Post, PostError
 
 #: Files larger than this are reported rather than read (BLOG_MAX_POST_BYTES).
 MAX_POST_BYTES = 5 * 1024 * 1024
@@ -34,7 +35,7 @@ class ReaderSettings:
     """What reading depends on besides the file itself."""
 
     timezone: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    renderer: Callable[[str], Rendered] | None = None
+    renderer: MarkdownRenderer | None = None
     summarizer: Callable[[str], str] | None = None
     max_bytes: int = MAX_POST_BYTES
 
@@ -42,7 +43,7 @@ class ReaderSettings:
 def shaping_modules() -> tuple[ModuleType, ...]:
     """Every module whose code decides what Post a file's bytes become: a
     store of posts read earlier is trusted only if all of them are unchanged."""
-    return (sys.modules[__name__], files, front_matter, fields, models, slugs)
+    return (sys.modules[__name__], contract, files, front_matter, fields, models, slugs)
 
 
 def read_post(path: Path, root: Path, settings: ReaderSettings) -> Post:
