@@ -72,6 +72,8 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_TYPE": "SimpleCache",
     "CACHE_DEFAULT_TIMEOUT": 300,
     "CACHE_THRESHOLD": 2000,
+    # The in-process cache's budget in bytes (each worker has its own).
+    "CACHE_MAX_BYTES": 64 * 1024 * 1024,
     "CACHE_KEY_PREFIX": "blog:",
 }
 

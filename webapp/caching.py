@@ -97,6 +97,9 @@ _UNCACHED_PREFIXES = ("/static/", "/healthz", "/readyz")
 
 
 def init_caching(app: Flask) -> None:
+    if app.config["CACHE_TYPE"] in ("SimpleCache", "flask_caching.backends.SimpleCache"):
+        # The same, bounded in bytes and without pickling (webapp/memory_cache.py).
+        app.config["CACHE_TYPE"] = "webapp.memory_cache.BoundedMemoryCache"
     if app.config["CACHE_TYPE"] in ("RedisCache", "flask_caching.backends.RedisCache"):
         # A Redis that stops answering must cost a request milliseconds, not minutes.
         options = app.config.setdefault("CACHE_OPTIONS", {})
