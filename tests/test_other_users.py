@@ -92,10 +92,16 @@ def python_for_the_server() -> tuple[str, dict[str, str]]:
 
 
 @contextlib.contextmanager
-def server_as_nobody(base: Path, **env: str) -> Iterator[Server]:
-    """``python serve.py`` (granian) as the unprivileged user, with TMPDIR in ``base``."""
+def server_as_nobody(base: Path, kind: str = "granian", **env: str) -> Iterator[Server]:
+    """``python serve.py`` (granian), or gunicorn with its config file, as the
+    unprivileged user, with TMPDIR in ``base``."""
     python, python_env = python_for_the_server()
     port = free_port()
+    command = {
+        "granian": [python, "serve.py"],
+        "gunicorn": [python, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+        + ["webapp:create_app()", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+    }[kind]
     log_file = tempfile.TemporaryFile()
     environ = {
         **os.environ,
@@ -112,7 +118,7 @@ def server_as_nobody(base: Path, **env: str) -> Iterator[Server]:
         if name not in env:
             environ.pop(name, None)
     process = subprocess.Popen(
-        [python, "serve.py"],
+        command,
         cwd=PROJECT_ROOT,
         env=environ,
         stdout=log_file,
@@ -254,6 +260,10 @@ def test_files_planted_at_the_default_paths_are_never_used(
         )
         assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists()
     assert "Traceback" not in log, log
+    # What each worker made for itself meanwhile is its own alone.
+    own = [p for p in (host / "tmp").iterdir() if p.name.startswith("marginalia-search-")]
+    own = [p for p in own if p not in planted]
+    assert own and private_to_the_server(host / "tmp", only=own) == []
 
 
 def test_a_link_in_place_of_the_private_folder_is_not_followed(host: Path) -> None:
@@ -294,12 +304,15 @@ def test_a_configured_path_gets_the_same_checks(host: Path, setting: str) -> Non
     assert setting in log, log
 
 
-def private_to_the_server(root: Path) -> list[str]:
-    """Every path below ``root`` that the server made and someone else could read or write."""
+def private_to_the_server(root: Path, *, only: list[Path] | None = None) -> list[str]:
+    """Every path below ``root`` (or only those in ``only`` and below them) that
+    is not the server's, or that someone else could read or write."""
     problems = []
     for folder, folders, files in os.walk(root):
         for name in folders + files:
             path = Path(folder, name)
+            if only is not None and not any(path.is_relative_to(p) for p in only):
+                continue
             info = os.lstat(path)
             if info.st_uid != SERVER_UID or stat.S_ISLNK(info.st_mode):
                 problems.append(f"{path}: not the server's own")
@@ -308,9 +321,12 @@ def private_to_the_server(root: Path) -> list[str]:
     return problems
 
 
-def test_nothing_the_server_creates_in_its_temporary_folder_is_anyone_elses(host: Path) -> None:
+@pytest.mark.parametrize("kind", ["granian", "gunicorn"])
+def test_nothing_the_server_creates_in_its_temporary_folder_is_anyone_elses(
+    host: Path, kind: str
+) -> None:
     shared = host / "tmp"
-    with server_as_nobody(host) as running:
+    with server_as_nobody(host, kind) as running:
         assert search(running, "zebra")[0] == 200
         assert get(running.url + "/posts/zebra/")[0] == 200
         assert get(running.url + "/feed.xml")[0] == 200

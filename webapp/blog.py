@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import logging
 import os
-import shutil
 import tempfile
 import threading
 from collections.abc import Callable
@@ -82,9 +80,8 @@ class Blog:
         try:
             return SearchIndex(self.search_index_path)
         except NotPrivate as error:
-            folder = tempfile.mkdtemp(prefix="marginalia-search-")  # 0700, a new name
-            atexit.register(shutil.rmtree, folder, ignore_errors=True)
-            own = Path(folder) / "search.sqlite3"
+            # A new name, made 0700 by this process: no one else's to plant.
+            own = Path(tempfile.mkdtemp(prefix="marginalia-search-")) / "search.sqlite3"
             log.warning(
                 "not using the search index %s (BLOG_SEARCH_INDEX): %s;"
                 " this process keeps its own in %s",
