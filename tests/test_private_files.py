@@ -159,3 +159,19 @@ def test_a_planted_index_of_another_user_is_left_alone_and_search_works(
     os.chown(path, OTHER_UID, OTHER_UID)
     assert found(make_app(SEARCH_INDEX=str(path)), "zebra") == ["Zebra crossings"]
     assert path.read_bytes() == b"" and os.stat(path).st_uid == OTHER_UID
+
+
+def test_a_relative_path_is_taken_from_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    open_database(Path("db.sqlite3"), schema="CREATE TABLE t (x)", version=1).close()
+    open_database(Path("sub/../db2.sqlite3"), schema="CREATE TABLE t (x)", version=1).close()
+    assert sorted(p.name for p in tmp_path.glob("db*.sqlite3")) == ["db.sqlite3", "db2.sqlite3"]
+    assert not (tmp_path / "sub").exists()
+
+
+def test_something_that_is_not_a_file_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "db.sqlite3", 0o600)
+    with pytest.raises(NotPrivate, match="it is not a regular file"):
+        open_database(tmp_path / "db.sqlite3", schema="CREATE TABLE t (x)", version=1)

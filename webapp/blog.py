@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable
@@ -76,10 +77,10 @@ class Blog:
     @cached_property
     def search_index(self) -> SearchIndex:
         """The full-text index, in a file every worker on this host shares
-        (or, if that file cannot be trusted, in one of this process's own)."""
+        (or, if that file cannot be used, in one of this process's own)."""
         try:
             return SearchIndex(self.search_index_path)
-        except NotPrivate as error:
+        except (NotPrivate, OSError, sqlite3.Error) as error:
             # A new name, made 0700 by this process: no one else's to plant.
             own = Path(tempfile.mkdtemp(prefix="marginalia-search-")) / "search.sqlite3"
             log.warning(

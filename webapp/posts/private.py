@@ -82,8 +82,9 @@ def open_folder(folder: Path) -> tuple[int, Path]:
     above it resolved. Raises NotPrivate if anyone else could change what
     is in it.
     """
+    folder = Path(os.path.abspath(folder))  # lexically: "..", a relative path
     parent = Path(os.path.realpath(folder.parent))
-    names = (*parent.parts[1:], folder.name)
+    names = (*parent.parts[1:], folder.name) if folder.name else ()
     walked = Path("/")
     fd = os.open("/", _FOLDER)
     try:
@@ -131,7 +132,7 @@ def _check_file(folder_fd: int, folder: Path, name: str) -> bool:
     except OSError as error:
         if error.errno == errno.ELOOP:
             raise NotPrivate(folder / name, "it is a symbolic link") from None
-        raise
+        raise NotPrivate(folder / name, f"it cannot be opened ({error.strerror})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -141,7 +142,10 @@ def _check_file(folder_fd: int, folder: Path, name: str) -> bool:
         if info.st_mode & 0o022:
             return True
         if info.st_mode & 0o077:
-            os.fchmod(fd, 0o600)
+            try:
+                os.fchmod(fd, 0o600)
+            except PermissionError:  # root's file, and this process is not root
+                raise NotPrivate(folder / name, "other users can read it") from None
         return False
     finally:
         os.close(fd)
