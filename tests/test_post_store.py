@@ -292,7 +292,7 @@ def test_a_process_that_exits_right_after_starting_finishes_the_store(
     assert titles(start(content_dir, store))["post-7"] == "Post 7"
 
 
-def test_by_default_the_store_is_in_a_folder_of_this_users_own(
+def test_by_default_the_store_and_index_are_in_a_folder_of_this_users_own(
     write_post: WritePost,
     make_app: Callable[..., Flask],
     tmp_path: Path,
@@ -303,12 +303,15 @@ def test_by_default_the_store_is_in_a_folder_of_this_users_own(
     temporary.chmod(0o1777)  # like /tmp
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     write_post("a.md", title="Alpha")
-    app = make_app(POST_STORE="")
+    app = make_app(POST_STORE="", SEARCH_INDEX="")
+    assert app.test_client().get("/search/?q=alpha").status_code == 200
     app.extensions["blog"].folder.close()
     (folder,) = temporary.iterdir()
     assert folder.name == f"marginalia-{os.getuid()}"
     assert oct(folder.stat().st_mode & 0o777) == oct(0o700)
-    assert [store.suffix for store in folder.iterdir() if store.is_file()][:1] == [".sqlite3"]
+    made = {path.name.split("-")[0]: path for path in folder.iterdir()}
+    assert made.keys() == {"posts", "search"}
+    assert {oct(path.stat().st_mode & 0o777) for path in folder.iterdir()} == {oct(0o600)}
 
 
 class _Payload:
