@@ -11,7 +11,7 @@ a worker serving its first requests is never held up by a long write, and
 workers starting together leave the work to whichever writes first.
 
 Rows hold JSON that only ever becomes plain values (strings, numbers,
-dates, tags, warnings: see ``encode``/``decode``), never code, and the file
+dates, tags, warnings: see ``postjson``), never code, and the file
 is opened as ``private`` describes: in a folder that only this user (or
 root) can change, without following links, and made 0600. A store is also
 used only if it was written by this very reader: the fingerprint covers
