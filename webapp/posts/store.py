@@ -6,8 +6,8 @@ read cleanly in a row of an SQLite file, beside its file's stat
 (modification time in nanoseconds, size, inode: the same test the live
 watcher uses to decide a file changed). A post is taken from the store only
 when its file's stat is unchanged; anything else is read from disk as
-before. Writing touches only the rows that changed, one post at a time, so
-a worker serving its first requests is never held up by a long write, and
+before. Writing touches only the rows that changed, in a background thread,
+so a worker serving its first requests is never held up by it, and
 workers starting together leave the work to whichever writes first.
 
 Rows hold JSON that only ever becomes plain values (strings, numbers,
