@@ -97,15 +97,16 @@ _UNCACHED_PREFIXES = ("/static/", "/healthz", "/readyz")
 
 
 def init_caching(app: Flask) -> None:
-    if app.config["CACHE_TYPE"] in ("SimpleCache", "flask_caching.backends.SimpleCache"):
-        # The same, bounded in bytes and without pickling (webapp/memory_cache.py).
-        app.config["CACHE_TYPE"] = "webapp.memory_cache.BoundedMemoryCache"
     if app.config["CACHE_TYPE"] in ("RedisCache", "flask_caching.backends.RedisCache"):
         # A Redis that stops answering must cost a request milliseconds, not minutes.
         options = app.config.setdefault("CACHE_OPTIONS", {})
         options.setdefault("socket_timeout", 0.25)
         options.setdefault("socket_connect_timeout", 0.25)
-    cache.init_app(app)
+    backend = {}
+    if app.config["CACHE_TYPE"] in ("SimpleCache", "flask_caching.backends.SimpleCache"):
+        # The same, bounded in bytes and without pickling (webapp/memory_cache.py).
+        backend["CACHE_TYPE"] = "webapp.memory_cache.BoundedMemoryCache"
+    cache.init_app(app, config=backend)
     responses = ResponseCache(app)
     app.extensions["response_cache"] = responses
     app.wsgi_app = CachedResponses(app.wsgi_app, responses)  # type: ignore[method-assign]
