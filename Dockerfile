@@ -32,8 +32,8 @@ RUN pip install --no-deps -e . \
 COPY content ./content
 
 USER blog
+# The search index and post store default to /tmp/marginalia-<uid>, made 0700.
 ENV BLOG_CONTENT_DIR=/app/content \
-    BLOG_SEARCH_INDEX=/tmp/marginalia-search.sqlite3 \
     PORT=8000
 EXPOSE 8000
 

@@ -84,7 +84,7 @@ def test_the_serializer_reads_numbers_and_frames_only(caplog: pytest.LogCaptureF
         ("flask_caching.backends.RedisCache", "webapp.cache_backends.RedisCache"),
         ("flask_caching.backends.rediscache.RedisCache", "webapp.cache_backends.RedisCache"),
         ("RedisSentinelCache", "webapp.cache_backends.RedisSentinelCache"),
-        ("SimpleCache", "webapp.cache_backends.SimpleCache"),
+        ("SimpleCache", "webapp.memory_cache.BoundedMemoryCache"),
         ("FileSystemCache", "webapp.cache_backends.FileSystemCache"),
         ("NullCache", "NullCache"),
         ("my_site.caches.Custom", "my_site.caches.Custom"),
@@ -104,9 +104,9 @@ def test_the_in_process_cache_holds_frames(app: Flask, content_dir: Path) -> Non
     client = app.test_client()
     assert client.get("/posts/a/").headers["X-Cache"] == "miss"
     backend = app.extensions["response_cache"].backend
-    assert type(backend).__module__ == "webapp.cache_backends"
+    assert type(backend).__module__ == "webapp.memory_cache"
     with app.test_request_context("/posts/a/"):
-        stored = backend._cache[cache_key()][1]
+        stored = backend._entries[cache_key()][2]
     assert isinstance(stored, bytes) and stored.startswith(MAGIC)
     assert client.get("/posts/a/").headers["X-Cache"] == "hit"
 
@@ -120,8 +120,8 @@ def test_a_malformed_entry_is_a_miss_and_the_page_is_served(
     backend = app.extensions["response_cache"].backend
     with app.test_request_context("/posts/a/"):
         key = cache_key()
-    expires, frame = backend._cache[key]
-    backend._cache[key] = (expires, frame[:-3])
+    expires, cost, frame = backend._entries[key]
+    backend._entries[key] = (expires, cost, frame[:-3])
     with caplog.at_level(logging.WARNING, "webapp.cache_backends"):
         response = client.get("/posts/a/")
     assert response.status_code == 200 and response.headers["X-Cache"] == "miss"

@@ -39,13 +39,11 @@ from cachelib.serializers import (
     BaseSerializer,
     FileSystemSerializer,
     RedisSerializer,
-    SimpleSerializer,
 )
 from flask_caching.backends.filesystemcache import FileSystemCache as _FileSystemCache
 from flask_caching.backends.rediscache import RedisCache as _RedisCache
 from flask_caching.backends.rediscache import RedisClusterCache as _RedisClusterCache
 from flask_caching.backends.rediscache import RedisSentinelCache as _RedisSentinelCache
-from flask_caching.backends.simplecache import SimpleCache as _SimpleCache
 
 log = logging.getLogger(__name__)
 
@@ -202,22 +200,12 @@ class SafeSerializer(BaseSerializer):
         return self.loads(f.read())
 
 
-class _SafeSimpleSerializer(SafeSerializer, SimpleSerializer):
-    pass
-
-
 class _SafeFileSystemSerializer(SafeSerializer, FileSystemSerializer):
     pass
 
 
 class _SafeRedisSerializer(SafeSerializer, RedisSerializer):
     pass
-
-
-class SimpleCache(_SimpleCache):
-    """flask-caching's in-process cache, holding the same bytes as Redis would."""
-
-    serializer = _SafeSimpleSerializer()
 
 
 class FileSystemCache(_FileSystemCache):
@@ -246,14 +234,12 @@ class RedisClusterCache(_RedisClusterCache):
 
 #: flask-caching's own backends, as ``CACHE_TYPE`` may name them, and their safe versions.
 _SAFE_TYPES = {
-    name: f"{__name__}.{name}"
-    for name in (
-        "SimpleCache",
-        "FileSystemCache",
-        "RedisCache",
-        "RedisSentinelCache",
-        "RedisClusterCache",
-    )
+    # In process: bounded in bytes, values kept as they are (the same frames).
+    "SimpleCache": "webapp.memory_cache.BoundedMemoryCache",
+    **{
+        name: f"{__name__}.{name}"
+        for name in ("FileSystemCache", "RedisCache", "RedisSentinelCache", "RedisClusterCache")
+    },
 }
 #: Backends whose client pickles values itself: no safe version exists.
 _PICKLING_TYPES = {"MemcachedCache", "SASLMemcachedCache", "SpreadSASLMemcachedCache", "UWSGICache"}

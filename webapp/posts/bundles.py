@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from .reader import is_bundle_file
+from .files import is_bundle_file
 
 BUNDLE_INDEX = "index.md"
 

@@ -16,8 +16,7 @@ from urllib.parse import unquote
 
 import nh3
 
-#: Where a footnote reference's popover content goes (the renderer writes it).
-POPOVER_CONTENT_ID = "footnote-popover-content"
+from .contract import POPOVER_CONTENT_ID, REFERENCE_TRIGGER
 
 Attributes = list[tuple[str, str | None]]
 #: Given a start tag's name and attributes, the attributes it should have
@@ -110,7 +109,7 @@ def _footnote_value(name: str, value: str) -> bool:
     if kind == "get":
         return _is_footnote_url(value)
     if kind == "trigger":
-        return value == "footnote-open"
+        return value == REFERENCE_TRIGGER
     return kind == "target" and value == f"#{POPOVER_CONTENT_ID}"
 
 
