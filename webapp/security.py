@@ -31,6 +31,10 @@ HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
+    # granian adds "server: granian" to any answer that names no server; an
+    # empty Server names nothing (gunicorn drops it and, as gunicorn.conf.py
+    # sets it up, sends none of its own).
+    "Server": "",
 }
 
 HSTS = "max-age=31536000; includeSubDomains"
