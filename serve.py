@@ -37,8 +37,12 @@ HEADER_READ_TIMEOUT_MS = 10_000
 #: Linux caps it at net.core.somaxconn (4096 on current kernels).
 BACKLOG = 4096
 #: Connections one worker serves at once, at most; fewer when the open-file
-#: limit is lower (each costs a file descriptor, and a few kilobytes).
-MAX_CONNECTIONS_PER_WORKER = 16_384
+#: limit is lower (each costs a file descriptor, and its buffer).
+MAX_CONNECTIONS_PER_WORKER = 8192
+#: A connection's buffer, and so about the largest request head (granian's
+#: default, 408 KB, let 500 connections sending long headers hold 155 MB).
+#: nginx's default allows 32 KB of headers too.
+BUFFER_BYTES = 32_768
 #: File descriptors a worker keeps for everything else: content files, the
 #: search index and post store, inotify, Redis, logs.
 RESERVED_FILES = 256
@@ -79,6 +83,7 @@ def command(
         # limit, for a first byte telling which one the client speaks.
         "--http", "1",
         "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
+        "--http1-buffer-size", str(BUFFER_BYTES),
         "--backlog", str(BACKLOG),
         "--backpressure", str(connections_per_worker()),
         "--log-level", environ.get("LOG_LEVEL", "info"),
