@@ -468,3 +468,36 @@ def test_dockerignore_keeps_secrets_and_history_out_of_the_image() -> None:
     patterns = (PROJECT_ROOT / ".dockerignore").read_text().split()
     for pattern in ("**/.git", "**/.env"):
         assert pattern in patterns
+
+
+@pytest.mark.slow
+def test_the_image_layout_serves_without_installing_the_project(
+    site: dict[str, str], tmp_path: Path
+) -> None:
+    """The files the Dockerfile copies, run from their own folder as the image runs
+    them (PYTHONPATH, no install of the project): the site answers and logs."""
+    app = tmp_path / "app"
+    app.mkdir()
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    for line in re.findall(r"^COPY\s+(.*)$", dockerfile, re.MULTILINE):
+        *sources, destination = line.split()
+        for source in sources:
+            origin = PROJECT_ROOT / source
+            target = app / destination
+            if destination.endswith("/"):
+                target = target / origin.name
+            if origin.is_dir():
+                shutil.copytree(origin, target, dirs_exist_ok=True)
+            else:
+                shutil.copy2(origin, target)
+    assert "PYTHONPATH=/app" in dockerfile
+    port = free_port()
+    # In the image's working directory, as the image's command.
+    command = ["sh", "-c", f'cd "{app}" && exec "$@"', "sh"]
+    command += exec_form(dockerfile_instruction("CMD"))
+    env = {**site, "PYTHONPATH": str(app), "PORT": str(port), "BIND": f"127.0.0.1:{port}"}
+    with server(command, port, env, ready_path="/healthz") as running:
+        with urllib.request.urlopen(running.url + "/") as response:
+            assert response.status == 200
+        time.sleep(0.5)
+        assert '"GET / HTTP/1.1" 200' in running.log()
