@@ -44,9 +44,11 @@ accesslog = os.environ.get("ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
-# Behind a proxy or load balancer that sets X-Forwarded-*; restrict in deployments
-# where untrusted clients can reach gunicorn directly.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Peers whose X-Forwarded-Proto (and SCRIPT_NAME header) gunicorn believes: none
+# unless FORWARDED_ALLOW_IPS names the proxy. A plain nginx proxy_pass passes a
+# client's own X-Forwarded-* on from 127.0.0.1, so trusting localhost by default
+# would trust every client. Links come from BLOG_SITE_URL when it is set.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
 
 # Each worker builds its own app: its own file watcher, its own reading of
 # the content (no state is shared through fork).

@@ -263,6 +263,7 @@ def test_the_app_stores_posts_where_configured_or_not_at_all(
     assert set(tmp_path.iterdir()) == before
 
 
+@pytest.mark.slow
 def test_a_process_that_exits_right_after_starting_finishes_the_store(
     write_post: WritePost, content_dir: Path, tmp_path: Path
 ) -> None:

@@ -11,10 +11,8 @@ import gzip
 from collections.abc import Mapping
 
 import brotli
-from flask import request
 from werkzeug.datastructures import Accept
 from werkzeug.http import parse_accept_header
-from werkzeug.wrappers import Response
 
 #: Below this many bytes compression saves nothing worth the header.
 MIN_SIZE = 256
@@ -58,16 +56,3 @@ def choose_encoding(accept_encoding: str | None, variants: Mapping[str, bytes]) 
     accepted = parse_accept_header(accept_encoding, Accept)
     chosen = accepted.best_match([*ENCODINGS, "identity"], default="identity")
     return chosen if chosen in variants else None
-
-
-def apply_encoding(response: Response, variants: Mapping[str, bytes], etag: str) -> Response:
-    """Give response the best encoding the client accepts, and that encoding's ETag."""
-    response.vary.add("Accept-Encoding")
-    chosen = choose_encoding(request.headers.get("Accept-Encoding"), variants)
-    if chosen is not None:
-        response.set_data(variants[chosen])
-        response.headers["Content-Encoding"] = chosen
-        response.set_etag(f"{etag}-{chosen}")
-    else:
-        response.set_etag(etag)
-    return response

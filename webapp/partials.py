@@ -71,7 +71,7 @@ def tag_page(tags: str, page: int) -> Response | str:
 
 @bp.get("/partials/search/")
 @fragment_of(lambda: url_for("pages.search", q=request.args.get("q", "")))
-@cached_response(query_args=("q", "page"), fragment=True)
+@cached_response(fragment=True, store=False)
 def search() -> Response:
     context = search_context()
     response = make_response(

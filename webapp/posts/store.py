@@ -34,7 +34,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import models, reader
+from . import reader
 from .models import Post
 from .reader import ReaderSettings
 
@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS posts (
 def fingerprint(root: Path, settings: ReaderSettings) -> str:
     """Changes whenever reading the same bytes could give a different post."""
     hasher = hashlib.blake2b(digest_size=16)
-    for module in (reader, models):
+    for module in reader.shaping_modules():
         hasher.update(Path(module.__file__ or "").read_bytes())
     for package in ("PyYAML", "python-frontmatter"):
         hasher.update(importlib.metadata.version(package).encode())
