@@ -168,6 +168,8 @@ def test_the_container_command_answers_readers_past_idle_and_slow_connections(
         port = int(running.url.rsplit(":", 1)[1])
         warm_up(running.url + "/")
         with ExitStack() as stack:
+            answered = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            kept_alive = stack.enter_context(held(open_connections(port, 1, answered)))
             idle = stack.enter_context(held(open_connections(port, IDLE_CONNECTIONS)))
             slow = stack.enter_context(
                 held(open_connections(port, SLOW_CONNECTIONS, HALF_A_REQUEST))
@@ -180,8 +182,10 @@ def test_the_container_command_answers_readers_past_idle_and_slow_connections(
             assert max(timings) < 1.0, timings
             assert (len(idle), len(slow)) == (IDLE_CONNECTIONS, SLOW_CONNECTIONS)
             # Connections that never finish a request are closed, so they
-            # cannot pile up: the ones that sent nothing and the slow ones.
-            assert closed_by_peer(idle + slow, within=20) == len(idle) + len(slow)
+            # cannot pile up: the ones that sent nothing, the slow ones, and
+            # one that was answered and then kept alive doing nothing.
+            held_open = kept_alive + idle + slow
+            assert closed_by_peer(held_open, within=20) == len(held_open)
             assert seconds_to_answer(running.url + "/") < 1.0
 
 
