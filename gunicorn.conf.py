@@ -14,9 +14,9 @@ request holds one of its threads until it sends the rest, so once
 WEB_CONCURRENCY x THREADS slow clients (8 on two CPUs) hold every thread it
 answers no one. Even a connection that sends nothing holds a thread for up
 to 5 seconds before gthread hands it back to its event loop, so enough idle
-connections stall it as well. Put a proxy that reads whole requests before passing them on in
-front (nginx as docs/security.md shows), or run ``python serve.py`` (granian),
-which needs none.
+connections stall it as well. Put a proxy that reads whole requests before
+passing them on in front (nginx as docs/security.md shows), or run
+``python serve.py`` (granian), which needs none.
 
 Responses name no server (gunicorn's own ``Server: gunicorn`` is removed
 below) and the access log escapes control characters, so a request cannot
