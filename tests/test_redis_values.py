@@ -8,7 +8,10 @@ second) and under a page's key, against gunicorn with two workers.
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -97,3 +100,22 @@ def test_values_in_redis_are_plain_numbers_and_framed_bytes(
         assert all(not client.get(key).startswith(b"!") for key in keys)  # type: ignore[union-attr]
         assert {get(base + "/posts/a/")[1] for _ in range(6)} == {"hit"}
     client.close()
+
+
+@pytest.mark.slow
+def test_invalidate_starts_a_new_count_over_a_planted_value(
+    env: dict[str, str], cache_server: RedisServer, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran"
+    with redis.Redis.from_url(cache_server.url) as client:
+        client.set("blog:generation", planted_pickle(marker))
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "webapp", "blog", "invalidate"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert int(client.get("blog:generation") or b"") > 0
+    assert not marker.exists()

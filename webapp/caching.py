@@ -211,7 +211,14 @@ class ResponseCache:
 
     def invalidate(self) -> int:
         """Make every cached response stale, for every worker sharing the backend."""
-        value = self.backend.inc(GENERATION_KEY)  # atomic on Redis; raises if it is down
+        try:
+            value = self.backend.inc(GENERATION_KEY)  # atomic on Redis
+        except Exception:
+            # Redis will not count a value that is not a number (written by
+            # something else): start a count no worker holds. If the backend
+            # is down, this raises too.
+            value = int(time.time())
+            self.backend.set(GENERATION_KEY, value, timeout=0)
         self._generation = (0.0, 0)
         return int(value or 0)
 
