@@ -29,7 +29,7 @@ def absolute_path(path: str) -> str:
 
 
 _URL_ATTRIBUTE = re.compile(r"""\b(href|src)=(["'])(.*?)\2""")
-_HTMX_ATTRIBUTE = re.compile(r"""\s+hx-[a-z-]+=(["']).*?\1""")
+_HTMX_ATTRIBUTE = re.compile(r"""\s+(?:data-)?hx-[a-z-]+=(["']).*?\1""")
 
 
 def portable_html(html: str, base: str) -> str:

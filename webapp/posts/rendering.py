@@ -26,16 +26,21 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
 from .models import Footnote, Heading, Rendered
+from .sidenotes import phrasing_html
 
 #: Where the footnotes section ends up, and how references find their popover.
 FOOTNOTES_HEADING_ID = "footnotes"
 POPOVER_CONTENT_ID = "footnote-popover-content"
+#: The class of each note's copy beside its reference (shown in wide margins).
+SIDENOTE_CLASS = "sidenote"
+#: Where a reference gets no sidenote (see _PostTreeprocessor._add_sidenote).
+SIDENOTE_EXCLUDED = frozenset({"a", "table", "pre"})
 
 EXTENSIONS: list[str] = [
     "abbr",
     "attr_list",
     "def_list",
-    "fenced_code",
+    "pymdownx.superfences",
     "footnotes",
     "md_in_html",
     "tables",
@@ -68,7 +73,7 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
 
 
 class _PostTreeprocessor(Treeprocessor):
-    """Shapes footnotes for popovers and collects each footnote's HTML.
+    """Shapes footnotes for popovers and sidenotes, and collects each footnote's HTML.
 
     Registered below priority 0 so it runs after every built-in tree
     processor (inline patterns, footnote duplicates, unescaping).
@@ -80,21 +85,56 @@ class _PostTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         self.footnotes = []
-        for sup in root.iter("sup"):
+        section = next((d for d in root.iter("div") if d.get("class") == "footnote"), None)
+        if section is not None:
+            self._shape_section(section)
+        notes = {note.id: note.html for note in self.footnotes}
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for sup in list(root.iter("sup")):
             link = sup.find("a")
             if link is None or link.get("class") != "footnote-ref":
                 continue
             footnote_id = link.get("href", "").removeprefix("#fn-")
             # Relative to the post's own URL (/posts/<slug>/), so the renderer
             # needs to know neither the slug nor where the site is mounted.
-            link.set("hx-get", f"footnotes/{quote(footnote_id, safe='')}/")
-            link.set("hx-trigger", "footnote-open")
-            link.set("hx-target", f"#{POPOVER_CONTENT_ID}")
+            # data-hx-*: htmx reads them as it reads hx-*, and they are valid HTML.
+            link.set("data-hx-get", f"footnotes/{quote(footnote_id, safe='')}/")
+            link.set("data-hx-trigger", "footnote-open")
+            link.set("data-hx-target", f"#{POPOVER_CONTENT_ID}")
             link.set("aria-label", f"Footnote {link.text}")
-        for section in root.iter("div"):
-            if section.get("class") == "footnote":
-                self._shape_section(section)
-                break
+            if footnote_id in notes:
+                self._add_sidenote(sup, link.text or "", notes[footnote_id], parents)
+
+    def _add_sidenote(
+        self,
+        sup: etree.Element,
+        number: str,
+        html: str,
+        parents: dict[etree.Element, etree.Element],
+    ) -> None:
+        """Put a copy of the note right after its reference, for wide screens' margins.
+
+        The copy is phrasing content (it sits inside the citing paragraph),
+        hidden from screen readers (they read the notes list) and marked with
+        the class ``sidenote``, which feeds and other plain copies drop.
+        References inside a link, a table or the notes themselves get none:
+        a float cannot leave a table's cell, and links cannot nest.
+        """
+        parent = parents.get(sup)
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor.tag in SIDENOTE_EXCLUDED or ancestor.get("class") == "footnotes":
+                return
+            ancestor = parents.get(ancestor)
+        if parent is None:
+            return
+        sidenote = etree.Element("span", {"class": SIDENOTE_CLASS, "aria-hidden": "true"})
+        label = etree.SubElement(sidenote, "span", {"class": "sidenote-number"})
+        label.text = number
+        # Stashed, so it is written out as it is, like any raw HTML in a post.
+        label.tail = " " + self.md.htmlStash.store(phrasing_html(html))
+        sidenote.tail, sup.tail = sup.tail, None
+        parent.insert(list(parent).index(sup) + 1, sidenote)
 
     def _shape_section(self, section: etree.Element) -> None:
         section.tag = "section"
@@ -130,6 +170,10 @@ class _PostTreeprocessor(Treeprocessor):
                 node.text = node.text.replace(NBSP_PLACEHOLDER, "")
             if node.tail:
                 node.tail = node.tail.replace(NBSP_PLACEHOLDER, "")
+        # The back link's own paragraph is empty once the link is gone.
+        for child in list(wrapper):
+            if child.tag == "p" and not len(child) and not (child.text or "").strip():
+                _remove_keeping_tail(wrapper, child)
         html = self.md.serializer(wrapper)
         html = html[len("<div>") : -len("</div>")]
         for postprocessor in self.md.postprocessors:
@@ -163,7 +207,7 @@ _SAFE_TAGS = nh3.ALLOWED_TAGS | {"section"}
 _SAFE_ATTRIBUTES = {
     **nh3.ALLOWED_ATTRIBUTES,
     "*": {"id", "class", "title", "lang", "dir", "role", "tabindex"},
-    "a": {"href", "hreflang", "rel", "hx-get", "hx-trigger", "hx-target"},
+    "a": {"href", "hreflang", "rel", "data-hx-get", "data-hx-trigger", "data-hx-target"},
     "img": {"src", "alt", "title", "width", "height", "loading"},
     "abbr": {"title"},
 }
@@ -172,9 +216,9 @@ _SAFE_ATTRIBUTES = {
 #: htmx attributes survive only with the values the renderer itself writes,
 #: so an author cannot point htmx at anything but a footnote.
 _HTMX_VALUES = {
-    "hx-get": re.compile(r"footnotes/[^/]+/"),
-    "hx-trigger": re.compile("footnote-open"),
-    "hx-target": re.compile(re.escape(f"#{POPOVER_CONTENT_ID}")),
+    "data-hx-get": re.compile(r"footnotes/[^/]+/"),
+    "data-hx-trigger": re.compile("footnote-open"),
+    "data-hx-target": re.compile(re.escape(f"#{POPOVER_CONTENT_ID}")),
 }
 
 
