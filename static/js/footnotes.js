@@ -309,7 +309,10 @@
 
   const reposition = () => {
     const panel = popover();
-    if (active && panel?.matches(":popover-open")) place(panel, active);
+    if (!active || !panel?.matches(":popover-open")) return;
+    // Widened until the margin shows the note: the popover is not needed.
+    if (visibleSidenote(active)) close({ restoreFocus: false });
+    else place(panel, active);
   };
   window.addEventListener("resize", reposition);
 

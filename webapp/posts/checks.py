@@ -168,7 +168,7 @@ def linked_slugs(post: Post) -> list[tuple[str, str]]:
     parser.feed(post.html)
     found = []
     base = f"/posts/{post.slug}/"
-    for href in parser.hrefs:
+    for href in dict.fromkeys(parser.hrefs):  # once each: a note's sidenote repeats its links
         parts = urlsplit(href)
         if parts.scheme or parts.netloc or href.startswith("#"):
             continue
