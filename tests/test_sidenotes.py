@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import feedparser
 from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
 
+from tests.conftest import WritePost
 from webapp.posts import Renderer
-from webapp.posts.sidenotes import PHRASING, phrasing_html
+from webapp.posts.sidenotes import PHRASING, phrasing_html, without_sidenotes
 
 BODY = """\
 A claim.[^code] Another.[^short]
@@ -108,3 +111,30 @@ def test_phrasing_html_closes_what_it_opened() -> None:
         phrasing_html("<div><p>unclosed")
         == '<span class="sn-div"><span class="sn-p">unclosed</span></span>'
     )
+
+
+def test_without_sidenotes_leaves_the_rest_byte_for_byte() -> None:
+    rendered = Renderer()(BODY).html
+    plain = without_sidenotes(rendered)
+    page = soup(plain)
+    assert not page.select(".sidenote")
+    assert len(page.select("sup[id^=fnref]")) == 4
+    assert page.select("section.footnotes li")  # the notes list stays
+    # The same as the page with its sidenote elements taken out.
+    expected = soup(rendered)
+    for sidenote in expected.select(".sidenote"):
+        sidenote.decompose()
+    assert str(page) == str(expected)
+    assert without_sidenotes("<p>No notes &amp; more</p>") == "<p>No notes &amp; more</p>"
+
+
+def test_feeds_carry_the_notes_list_but_not_the_sidenotes(
+    write_post: WritePost, client: FlaskClient
+) -> None:
+    write_post("a.md", body=BODY)
+    entry = feedparser.parse(client.get("/feed.xml").get_data(as_text=True)).entries[0]
+    content = soup(entry.content[0].value)
+    assert len(content.select("section.footnotes > ol > li")) == 2
+    assert content.select("sup[id^=fnref]")
+    assert not content.select(".sidenote")
+    assert content.get_text().count("def cached(key):") == 1

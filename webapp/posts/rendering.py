@@ -26,13 +26,11 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
 from .models import Footnote, Heading, Rendered
-from .sidenotes import phrasing_html
+from .sidenotes import SIDENOTE_CLASS, phrasing_html
 
 #: Where the footnotes section ends up, and how references find their popover.
 FOOTNOTES_HEADING_ID = "footnotes"
 POPOVER_CONTENT_ID = "footnote-popover-content"
-#: The class of each note's copy beside its reference (shown in wide margins).
-SIDENOTE_CLASS = "sidenote"
 #: Where a reference gets no sidenote (see _PostTreeprocessor._add_sidenote).
 SIDENOTE_EXCLUDED = frozenset({"a", "table", "pre"})
 

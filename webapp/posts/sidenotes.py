@@ -6,7 +6,8 @@ paragraph, a list item or a heading, where HTML allows only phrasing content
 with a class naming what it was (``<p>`` -> ``<span class="sn-p">``), which
 CSS lays out as the block it was. The copy is hidden from assistive
 technology (the notes list is what they read), so it carries no ids (they
-would be duplicates) and nothing in it takes keyboard focus.
+would be duplicates) and nothing in it takes keyboard focus. Feeds, which
+carry the notes list, drop the copies (``without_sidenotes``).
 """
 
 from __future__ import annotations
@@ -89,3 +90,61 @@ def phrasing_html(html: str) -> str:
     parser.close()
     parser.out.extend(f"</{name}>" for name in reversed(parser.open))
     return "".join(parser.out)
+
+
+class _SidenoteFinder(HTMLParser):
+    """Finds where each ``span.sidenote`` starts and ends in the source text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.html = html
+        self.line_starts = [0]
+        for index, char in enumerate(html):
+            if char == "\n":
+                self.line_starts.append(index + 1)
+        self.spans: list[tuple[int, int]] = []
+        self.depth = 0
+        self.start = 0
+
+    def source_index(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "span":
+            return
+        if self.depth:
+            self.depth += 1
+        elif SIDENOTE_CLASS in (dict(attrs).get("class") or "").split():
+            self.depth = 1
+            self.start = self.source_index()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag != "span" or not self.depth:
+            return
+        self.depth -= 1
+        if not self.depth:
+            end = self.html.index(">", self.source_index()) + 1
+            self.spans.append((self.start, end))
+
+
+#: The class the renderer gives each note's copy beside its reference.
+SIDENOTE_CLASS = "sidenote"
+
+
+def without_sidenotes(html: str) -> str:
+    """Post HTML without the sidenote copies, for feeds and other places that show the notes list.
+
+    Everything else is kept byte for byte.
+    """
+    if SIDENOTE_CLASS not in html:
+        return html
+    finder = _SidenoteFinder(html)
+    finder.feed(html)
+    finder.close()
+    kept, position = [], 0
+    for start, end in finder.spans:
+        kept.append(html[position:start])
+        position = end
+    kept.append(html[position:])
+    return "".join(kept)
