@@ -88,7 +88,7 @@ def test_every_reference_names_a_fragment_that_exists(
     refs = page.select("a.footnote-ref")
     assert len(refs) == 2
     for ref in refs:
-        url = "/posts/a/" + ref["hx-get"]  # relative to the post's own URL
+        url = "/posts/a/" + ref["data-hx-get"]  # relative to the post's own URL
         assert client.get(url, headers=HTMX_PARTIAL).status_code == 200
 
 
@@ -124,20 +124,20 @@ def test_more_posts_appends_the_next_page(write_post: WritePost, make_app) -> No
     fragment = parse(client.get("/partials/tags/essay/", headers=HTMX_PARTIAL))
     more = fragment.select_one("#more-posts a[rel=next]")
     # One URL for everyone: a link to page 2, from which htmx takes the posts.
-    assert more["href"] == more["hx-get"] == "/tags/essay/page/2/"
-    assert more["hx-target"] == "#post-list"
-    assert more["hx-swap"] == "beforeend ignoreTitle:true"
+    assert more["href"] == more["data-hx-get"] == "/tags/essay/page/2/"
+    assert more["data-hx-target"] == "#post-list"
+    assert more["data-hx-swap"] == "beforeend ignoreTitle:true"
     page_two = parse(
-        client.get(more["hx-get"], headers={"HX-Request": "true", "HX-Request-Type": "full"})
+        client.get(more["data-hx-get"], headers={"HX-Request": "true", "HX-Request-Type": "full"})
     )
-    items = page_two.select(more["hx-select"])
+    items = page_two.select(more["data-hx-select"])
     assert len(items) == 2 and all(item.name == "li" for item in items)
-    next_more = page_two.select_one(more["hx-select-oob"] + " a")
+    next_more = page_two.select_one(more["data-hx-select-oob"] + " a")
     assert next_more["href"] == "/tags/essay/page/3/"
     last = parse(client.get("/tags/essay/page/3/"))
     assert last.select_one("#more-posts").find("a") is None  # nothing more to load
     newer = last.select_one(".pager a[rel=prev]")
-    assert (newer["href"], newer["hx-get"]) == (
+    assert (newer["href"], newer["data-hx-get"]) == (
         "/tags/essay/page/2/",
         "/partials/tags/essay/page/2/",
     )

@@ -41,8 +41,10 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 # Functions, not bare expressions: Playwright evaluates those without eval(),
 # which the site's Content-Security-Policy (on in these tests) forbids.
+# Open means showing its note, not "Loading note…" (shown while an answer is slow).
 POPOVER_OPEN = (
-    "() => document.getElementById('footnote-popover')?.matches(':popover-open') === true"
+    "() => { const p = document.getElementById('footnote-popover');"
+    " return p?.matches(':popover-open') === true && p.dataset.state === 'open'; }"
 )
 POPOVER_CLOSED = (
     "() => document.getElementById('footnote-popover')?.matches(':popover-open') === false"

@@ -183,7 +183,7 @@ def linked_slugs(post: Post, urls: PostPaths) -> list[tuple[str, str]]:
     parser.feed(post.html)
     found = []
     base = urls.post(post.slug)
-    for href in parser.hrefs:
+    for href in dict.fromkeys(parser.hrefs):  # once each: a note's sidenote repeats its links
         parts = urlsplit(href)
         if parts.scheme or parts.netloc or href.startswith("#"):
             continue

@@ -35,12 +35,16 @@ from .contract import (
 )
 from .models import Footnote, Heading, Rendered
 from .sanitizing import sanitize as sanitize
+from .sidenotes import SIDENOTE_CLASS, phrasing_html
+
+#: Where a reference gets no sidenote (see _PostTreeprocessor._add_sidenote).
+SIDENOTE_EXCLUDED = frozenset({"a", "table", "pre"})
 
 EXTENSIONS: list[str] = [
     "abbr",
     "attr_list",
     "def_list",
-    "fenced_code",
+    "pymdownx.superfences",
     "footnotes",
     "md_in_html",
     "tables",
@@ -72,7 +76,7 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
 
 
 class _PostTreeprocessor(Treeprocessor):
-    """Shapes footnotes for popovers and collects each footnote's HTML.
+    """Shapes footnotes for popovers and sidenotes, and collects each footnote's HTML.
 
     Registered below priority 0 so it runs after every built-in tree
     processor (inline patterns, footnote duplicates, unescaping).
@@ -84,7 +88,12 @@ class _PostTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         self.footnotes = []
-        for sup in root.iter("sup"):
+        section = next((d for d in root.iter("div") if d.get("class") == "footnote"), None)
+        if section is not None:
+            self._shape_section(section)
+        notes = {note.id: note.html for note in self.footnotes}
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for sup in list(root.iter("sup")):
             link = sup.find("a")
             if link is None or link.get("class") != "footnote-ref":
                 continue
@@ -93,10 +102,39 @@ class _PostTreeprocessor(Treeprocessor):
             # renderer needs to know neither the slug nor where the site is mounted.
             for name, value in reference_attributes(footnote_id, link.text or "").items():
                 link.set(name, value)
-        for section in root.iter("div"):
-            if section.get("class") == "footnote":
-                self._shape_section(section)
-                break
+            if footnote_id in notes:
+                self._add_sidenote(sup, link.text or "", notes[footnote_id], parents)
+
+    def _add_sidenote(
+        self,
+        sup: etree.Element,
+        number: str,
+        html: str,
+        parents: dict[etree.Element, etree.Element],
+    ) -> None:
+        """Put a copy of the note right after its reference, for wide screens' margins.
+
+        The copy is phrasing content (it sits inside the citing paragraph),
+        hidden from screen readers (they read the notes list) and marked with
+        the class ``sidenote``, which feeds and other plain copies drop.
+        References inside a link, a table or the notes themselves get none:
+        a float cannot leave a table's cell, and links cannot nest.
+        """
+        parent = parents.get(sup)
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor.tag in SIDENOTE_EXCLUDED or ancestor.get("class") == "footnotes":
+                return
+            ancestor = parents.get(ancestor)
+        if parent is None:
+            return
+        sidenote = etree.Element("span", {"class": SIDENOTE_CLASS, "aria-hidden": "true"})
+        label = etree.SubElement(sidenote, "span", {"class": "sidenote-number"})
+        label.text = number
+        # Stashed, so it is written out as it is, like any raw HTML in a post.
+        label.tail = " " + self.md.htmlStash.store(phrasing_html(html))
+        sidenote.tail, sup.tail = sup.tail, None
+        parent.insert(list(parent).index(sup) + 1, sidenote)
 
     def _shape_section(self, section: etree.Element) -> None:
         section.tag = "section"
@@ -132,6 +170,10 @@ class _PostTreeprocessor(Treeprocessor):
                 node.text = node.text.replace(NBSP_PLACEHOLDER, "")
             if node.tail:
                 node.tail = node.tail.replace(NBSP_PLACEHOLDER, "")
+        # The back link's own paragraph is empty once the link is gone.
+        for child in list(wrapper):
+            if child.tag == "p" and not len(child) and not (child.text or "").strip():
+                _remove_keeping_tail(wrapper, child)
         html = self.md.serializer(wrapper)
         html = html[len("<div>") : -len("</div>")]
         for postprocessor in self.md.postprocessors:
