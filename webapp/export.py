@@ -1,29 +1,40 @@
 """``flask blog freeze OUT/``: the whole site as static files, fragments included.
 
-Frozen-Flask requests every page and writes it where a static server looks
-for it (``/tags/essay/`` becomes ``tags/essay/index.html``), rewriting only
-files whose content changed. Fragment URLs are requested as htmx requests
+Each page the live site serves is requested from the application itself
+(through Flask's test client, so the bytes are those the live site sends)
+and written where a static server looks for it: ``/tags/essay/`` becomes
+``tags/essay/index.html``. Fragment URLs are requested as htmx requests
 them, so ``partials/…`` and ``posts/<slug>/footnotes/<id>/`` hold fragments
 and tag filtering and footnote popovers work from any static host. Search
 needs the application, so an exported site has none.
+
+The export keeps a manifest (``.marginalia-export``, JSON): for each file,
+a digest of what its content depends on (the posts it shows, the names of
+their tags, the templates, static files and code). A second export renders
+only the files whose digest changed and rewrites only files whose bytes
+changed, so one edited post costs its own page, its notes and the listings
+and feeds it appears in. Pages are rendered in one process per core.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
+import hashlib
+import json
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from flask.testing import FlaskClient
-from flask_frozen import Freezer, MimetypeMismatchWarning, MissingURLGeneratorWarning
+from flask import Flask, url_for
 
 from .blog import get_blog
+from .posts import Library, Post
 from .posts.reader import is_bundle_file
 
-#: Marks a folder as an export, so freezing never empties a folder it did not make.
+#: Marks a folder as an export (so freezing never empties a folder it did
+#: not make) and holds its manifest.
 MARKER = ".marginalia-export"
 #: Endpoints whose answers are fragments: requested with htmx's headers.
 FRAGMENT_ENDPOINTS = {
@@ -35,6 +46,11 @@ FRAGMENT_ENDPOINTS = {
 }
 HTMX_PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
 NOT_FOUND_PAGE = "404.html"
+#: Asked for to write the not-found page; no post or page has this address.
+_MISSING_URL = "/this-page-does-not-exist/"
+#: Below this many pages to render, one process is quicker than starting more.
+_PARALLEL_FROM = 64
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -44,109 +60,291 @@ class Report:
     removed: int
 
 
-class _FragmentAwareClient(FlaskClient):
-    """Asks for fragment URLs the way htmx does; everything else as a browser."""
+@dataclass(frozen=True)
+class Output:
+    """One URL the static copy holds, and a digest of what its answer depends on."""
 
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        path = args[0] if args and isinstance(args[0], str) else kwargs.get("path", "/")
-        adapter = self.application.url_map.bind("localhost")
-        try:
-            endpoint, _ = adapter.match(path.split("?")[0])
-        except Exception:
-            endpoint = None
-        if endpoint in FRAGMENT_ENDPOINTS:
-            kwargs["headers"] = {**dict(kwargs.get("headers") or {}), **HTMX_PARTIAL}
-        return super().open(*args, **kwargs)
+    endpoint: str
+    values: tuple[tuple[str, Any], ...]
+    depends_on: str
+    #: A post page: its footnotes' fragments (known once its body is
+    #: rendered) are written with it, depending on the same inputs.
+    with_footnotes: bool = False
+
+    @property
+    def fragment(self) -> bool:
+        return self.endpoint in FRAGMENT_ENDPOINTS
 
 
-def freeze_site(app: Flask, destination: Path) -> Report:
-    """Write the site into destination (made if missing); return what changed."""
+def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) -> Report:
+    """Write the site into destination (made if missing); return what changed.
+
+    ``processes``: how many render at once (default: one per core).
+    """
     destination = destination.resolve()
-    if destination.exists() and any(destination.iterdir()) and not (destination / MARKER).exists():
+    marker = destination / MARKER
+    if destination.exists() and any(destination.iterdir()) and not marker.exists():
         raise ValueError(f"{destination} is not empty and is not an export; choose another folder")
     destination.mkdir(parents=True, exist_ok=True)
-    if not (destination / MARKER).exists():
-        (destination / MARKER).touch()
-    before = _files(destination)
+    manifest = _read_manifest(marker)
+    app.config["STATIC_EXPORT"] = True
+    wanted: dict[str, str] = {}  # file -> digest of its inputs
+    todo: list[_Task] = [_Task(NOT_FOUND_PAGE, _MISSING_URL, "", False, None)]
+    unchanged = 0
+    with app.test_request_context(base_url=_base_url(app)):
+        library = get_blog().library()
+        for output in site_outputs(app, library):
+            url = url_for(output.endpoint, **dict(output.values))
+            file = _file_for(url)
+            wanted[file] = output.depends_on
+            if manifest.get(file) == output.depends_on and (destination / file).is_file():
+                unchanged += 1
+                if output.with_footnotes:  # unchanged too: the same inputs
+                    notes = file.removesuffix("index.html") + "footnotes/"
+                    for old, digest in manifest.items():
+                        if old.startswith(notes) and digest == output.depends_on:
+                            wanted[old] = digest
+                            unchanged += 1
+            else:
+                slug = dict(output.values)["slug"] if output.with_footnotes else None
+                todo.append(_Task(file, url, output.depends_on, output.fragment, slug))
+    wanted[NOT_FOUND_PAGE] = ""
+    written = 0
+    for file, digest, changed in _render_all(app, destination, todo, processes):
+        wanted[file] = digest
+        written += changed
+        unchanged += not changed
+    static_written, static_unchanged = _copy_static(app, destination, wanted)
+    written += static_written
+    unchanged += static_unchanged
+    removed = _remove_extra(destination, wanted)
+    _write_if_changed(destination / MARKER, json.dumps(wanted, sort_keys=True).encode())
+    return Report(written=written, unchanged=unchanged, removed=removed)
 
-    app.config.update(
-        STATIC_EXPORT=True,
-        FREEZER_DESTINATION=str(destination),
-        FREEZER_DESTINATION_IGNORE=[MARKER, NOT_FOUND_PAGE],
-        FREEZER_BASE_URL=app.config["SITE_URL"] or "http://localhost/",
-        FREEZER_REMOVE_EXTRA_FILES=True,
-    )
-    app.test_client_class = _FragmentAwareClient
-    freezer = Freezer(app, with_no_argument_rules=False, log_url_for=True)
-    _register_urls(freezer)
-    with warnings.catch_warnings():
-        # Feeds are .xml files served as application/atom+xml: expected.
-        warnings.simplefilter("ignore", MimetypeMismatchWarning)
-        # Endpoints with nothing to freeze (health checks; pagination on a small site).
-        warnings.simplefilter("ignore", MissingURLGeneratorWarning)
-        freezer.freeze()
-    _write_not_found_page(app, destination)
 
-    after = _files(destination)
-    written = sum(1 for path, mtime in after.items() if before.get(path) != mtime)
-    return Report(
-        written=written,
-        unchanged=len(after) - written,
-        removed=sum(1 for path in before if path not in after),
-    )
+def site_outputs(app: Flask, library: Library) -> Iterator[Output]:
+    """Every page, fragment and file the static copy holds, each with its inputs' digest.
+
+    Tag listings are exported for single tags only: combinations of tags
+    need the application (the exported pages do not link them).
+    """
+    site = _site_digest(app)
+    every_post = _digest(site, [_post_facts(post) for post in library.posts])
+    tag_names = [(item.tag.slug, item.tag.name, item.count) for item in library.tags]
+    listing_frame = _digest(site, tag_names, len(library.posts))
+
+    def listing(endpoint: str, posts: tuple[Post, ...], **values: Any) -> Output:
+        size = int(app.config["PAGE_SIZE"])
+        page = int(values.get("page", 1))
+        shown = posts[(page - 1) * size : page * size]
+        narrower = [(post.slug, [tag.slug for tag in post.tags]) for post in posts]
+        facts = [_post_facts(post) for post in shown]
+        return _output(endpoint, values, listing_frame, len(posts), narrower, facts)
+
+    for endpoint in ("pages.tags", "pages.archive", "feeds.site_feed", "seo.sitemap"):
+        yield _output(endpoint, {}, every_post)
+    yield _output("seo.robots", {}, site)
+    size = int(app.config["PAGE_SIZE"])
+    feed_length = int(app.config["FEED_LENGTH"])
+    for page in range(1, -(-len(library.posts) // size) + 1):
+        for prefix in ("pages", "partials"):
+            if page == 1:
+                yield listing(f"{prefix}.index", library.posts)
+            else:
+                yield listing(f"{prefix}.index_page", library.posts, page=page)
+    for item in library.tags:
+        slug = item.tag.slug
+        posts = library.by_tag(slug)
+        for page in range(1, -(-len(posts) // size) + 1):
+            for prefix in ("pages", "partials"):
+                if page == 1:
+                    yield listing(f"{prefix}.tag", posts, tags=slug)
+                else:
+                    yield listing(f"{prefix}.tag_page", posts, tags=slug, page=page)
+        feed = [_post_facts(post) for post in posts[:feed_length]]
+        yield _output("feeds.tag_feed", {"tags": slug}, site, item.tag.name, feed)
+    root = get_blog().folder.root
+    for post in library.posts:
+        newer, older = library.neighbours(post)
+        around = [
+            (other.slug, other.title, other.published.isoformat())
+            for other in (newer, older, *library.related(post))
+            if other is not None
+        ]
+        names = [(tag.slug, tag.name) for tag in library.display_tags(post)]
+        post_page = _output(
+            "pages.post", {"slug": post.slug}, site, _post_facts(post), around, names
+        )
+        yield Output(
+            post_page.endpoint, post_page.values, post_page.depends_on, with_footnotes=True
+        )
+        if post.source.name == "index.md":
+            folder = root / post.source.parent
+            for file in sorted(folder.rglob("*")):
+                name = file.relative_to(folder).as_posix()
+                if file.is_file() and is_bundle_file(name):
+                    yield _output(
+                        "pages.bundle_file",
+                        {"slug": post.slug, "filename": name},
+                        site,
+                        hashlib.blake2b(file.read_bytes(), digest_size=16).hexdigest(),
+                    )
 
 
-def _files(folder: Path) -> dict[Path, int]:
-    """Each exported file's modification time."""
-    return {
-        path: path.stat().st_mtime_ns
-        for path in folder.rglob("*")
-        if path.is_file() and path.name != MARKER
+def _output(endpoint: str, values: dict[str, Any], *inputs: object) -> Output:
+    return Output(endpoint, tuple(sorted(values.items())), _digest(*inputs))
+
+
+def _digest(*inputs: object) -> str:
+    text = json.dumps(inputs, default=str, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _post_facts(post: Post) -> tuple[object, ...]:
+    """What a post shows that its file's bytes do not fix: its path and dates."""
+    return (post.slug, post.digest, str(post.source), post.published, post.updated, post.draft)
+
+
+def _site_digest(app: Flask) -> str:
+    """Templates, static files, the application's code and its settings: what every page shows."""
+    digest = hashlib.blake2b(digest_size=16)
+    folders = [_PROJECT_ROOT / "templates", _PROJECT_ROOT / "static", Path(__file__).parent]
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    settings = {
+        key: value
+        for key, value in app.config.items()
+        if isinstance(value, str | int | float | bool | None)
     }
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
-def _register_urls(freezer: Freezer) -> None:
-    """Every page and fragment that exists; the pages' own links add the rest
-    (tag combinations, their feeds)."""
-
-    def urls() -> Iterator[tuple[str, dict[str, Any]]]:
-        blog = get_blog()
-        library = blog.library()
-        for endpoint in ("pages.index", "pages.tags", "pages.archive", "partials.index"):
-            yield endpoint, {}
-        for endpoint in ("feeds.site_feed", "seo.sitemap", "seo.robots"):
-            yield endpoint, {}
-        size = int(freezer.app.config["PAGE_SIZE"])
-        pages = -(-len(library.posts) // size)
-        for page in range(2, pages + 1):
-            yield "pages.index_page", {"page": page}
-            yield "partials.index_page", {"page": page}
-        for item in library.tags:
-            slug = item.tag.slug
-            yield "pages.tag", {"tags": slug}
-            yield "partials.tag", {"tags": slug}
-            yield "feeds.tag_feed", {"tags": slug}
-            for page in range(2, -(-item.count // size) + 1):
-                yield "pages.tag_page", {"tags": slug, "page": page}
-                yield "partials.tag_page", {"tags": slug, "page": page}
-        for post in library.posts:
-            yield "pages.post", {"slug": post.slug}
-            for note in post.footnotes:
-                yield "partials.footnote", {"slug": post.slug, "footnote_id": note.id}
-            if post.source.name == "index.md":
-                folder = blog.folder.root / post.source.parent
-                for file in sorted(folder.rglob("*")):
-                    name = file.relative_to(folder).as_posix()
-                    if file.is_file() and is_bundle_file(name):
-                        yield "pages.bundle_file", {"slug": post.slug, "filename": name}
-
-    freezer.register_generator(urls)
+def _file_for(url: str) -> str:
+    """Where a static server looks for a URL's answer."""
+    path = url.lstrip("/")
+    return path + "index.html" if path.endswith("/") or not path else path
 
 
-def _write_not_found_page(app: Flask, destination: Path) -> None:
-    """404.html, which static hosts (and nginx's error_page) serve for unknown URLs."""
-    response = app.test_client().get("/this-page-does-not-exist/")
-    path = destination / NOT_FOUND_PAGE
-    content = response.get_data()
-    if not path.exists() or path.read_bytes() != content:
-        path.write_bytes(content)
+@dataclass(frozen=True)
+class _Task:
+    file: str
+    url: str
+    depends_on: str
+    fragment: bool
+    footnotes_of: str | None  # a post page's slug: its notes are written with it
+
+
+def _base_url(app: Flask) -> str:
+    return str(app.config["SITE_URL"] or "http://localhost/")
+
+
+def _render_all(
+    app: Flask, destination: Path, todo: list[_Task], processes: int | None
+) -> list[tuple[str, str, bool]]:
+    """Render and write each task; return (file, its inputs' digest, whether it changed)."""
+    processes = processes or os.cpu_count() or 1
+    if processes == 1 or len(todo) < _PARALLEL_FROM or not _can_fork():
+        return _render_chunk(app, destination, todo)
+    global _forked  # read by the forked workers, which inherit the loaded app
+    _forked = (app, destination)
+    chunks = [todo[start::processes] for start in range(processes)]
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            return [row for rows in pool.map(_render_in_worker, chunks) for row in rows]
+    finally:
+        _forked = None
+
+
+_forked: tuple[Flask, Path] | None = None
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _render_in_worker(todo: list[_Task]) -> list[tuple[str, str, bool]]:
+    assert _forked is not None
+    app, destination = _forked
+    return _render_chunk(app, destination, todo)
+
+
+def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[tuple[str, str, bool]]:
+    client = app.test_client()
+    base_url = _base_url(app)
+    done = []
+
+    def write(task: _Task) -> None:
+        headers = HTMX_PARTIAL if task.fragment else {}
+        response = client.get(task.url, base_url=base_url, headers=headers)
+        status = 404 if task.file == NOT_FOUND_PAGE else 200
+        if response.status_code != status:
+            raise RuntimeError(f"{task.url} answered {response.status_code} while exporting")
+        changed = _write_if_changed(destination / task.file, response.get_data())
+        done.append((task.file, task.depends_on, changed))
+
+    for task in todo:
+        write(task)
+        if task.footnotes_of is not None:
+            with app.test_request_context(base_url=base_url):
+                post = get_blog().library().get(task.footnotes_of)
+                assert post is not None, task.url
+                for note in post.rendered.footnotes:
+                    url = url_for("partials.footnote", slug=post.slug, footnote_id=note.id)
+                    write(_Task(_file_for(url), url, task.depends_on, True, None))
+    return done
+
+
+def _copy_static(app: Flask, destination: Path, wanted: dict[str, str]) -> tuple[int, int]:
+    """Copy the static folder (the live site serves each file's bytes as they are)."""
+    assert app.static_folder is not None and app.static_url_path is not None
+    folder = Path(app.static_folder)
+    prefix = app.static_url_path.strip("/")
+    written = unchanged = 0
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        file = f"{prefix}/{relative.as_posix()}"
+        wanted[file] = ""
+        if _write_if_changed(destination / file, path.read_bytes()):
+            written += 1
+        else:
+            unchanged += 1
+    return written, unchanged
+
+
+def _write_if_changed(path: Path, content: bytes) -> bool:
+    try:
+        if path.stat().st_size == len(content) and path.read_bytes() == content:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return True
+
+
+def _read_manifest(marker: Path) -> dict[str, str]:
+    try:
+        loaded = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(loaded, dict):
+        return {}
+    return {str(file): str(digest) for file, digest in loaded.items()}
+
+
+def _remove_extra(destination: Path, wanted: Iterable[str]) -> int:
+    """Delete files no longer part of the site, then folders left empty."""
+    keep = set(wanted) | {MARKER}
+    removed = 0
+    for path in sorted(destination.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        relative = path.relative_to(destination).as_posix()
+        if path.is_file() and relative not in keep:
+            path.unlink()
+            removed += 1
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return removed
