@@ -26,6 +26,7 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
 from .models import Footnote, Heading, Rendered
+from .render_speed import cached_html_formatter, extensions_for
 
 #: Where the footnotes section ends up, and how references find their popover.
 FOOTNOTES_HEADING_ID = "footnotes"
@@ -53,7 +54,11 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
         "BACKLINK_TEXT": "&#8617;&#xFE0E;",
         "BACKLINK_TITLE": "Back to reference {} in the text",
     },
-    "codehilite": {"css_class": "highlight", "guess_lang": False},
+    "codehilite": {
+        "css_class": "highlight",
+        "guess_lang": False,
+        "pygments_formatter": cached_html_formatter,
+    },
     # Alignment as an attribute, not an inline style, so a strict CSP holds.
     "tables": {"use_align_attribute": True},
     "pymdownx.magiclink": {"hide_protocol": False, "repo_url_shortener": False},
@@ -212,19 +217,23 @@ class Renderer:
     def __call__(self, body: str) -> Rendered:
         return self.render(body)
 
-    def _markdown(self) -> markdown.Markdown:
-        md: markdown.Markdown | None = getattr(self._local, "md", None)
+    def _markdown(self, body: str) -> markdown.Markdown:
+        """This thread's Markdown with the extensions this body can use (same output)."""
+        wanted = extensions_for(body, EXTENSIONS)
+        built: dict[tuple[str, ...], markdown.Markdown] | None = getattr(self._local, "md", None)
+        if built is None:
+            built = self._local.md = {}
+        md = built.get(wanted)
         if md is None:
-            md = markdown.Markdown(
-                extensions=[*EXTENSIONS, _PostExtension()],
+            md = built[wanted] = markdown.Markdown(
+                extensions=[*wanted, _PostExtension()],
                 extension_configs=EXTENSION_CONFIGS,
                 output_format="html",
             )
-            self._local.md = md
         return md
 
     def _render(self, body: str) -> Rendered:
-        md = self._markdown()
+        md = self._markdown(body)
         md.reset()
         html = md.convert(body)
         # Code blocks scroll sideways on narrow screens; a scrollable region
