@@ -1,5 +1,5 @@
-"""Rendering faster with the same output: fewer extensions where a text cannot use them,
-one Pygments formatter per set of options.
+"""Rendering faster with the same output: fewer extensions (and fewer smarty patterns)
+where a text cannot use them, one Pygments formatter per set of options.
 
 Each extension below does nothing to a text that lacks what it looks for
 (tables need a ``|``, abbreviations a ``*[`` definition, and so on), but it
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pygments.formatters import HtmlFormatter
@@ -35,6 +35,35 @@ _NEEDS: dict[str, Callable[[str], bool]] = {
 def extensions_for(body: str, extensions: Sequence[str]) -> tuple[str, ...]:
     """The extensions (in their order) that can change how ``body`` renders."""
     return tuple(name for name in extensions if name not in _NEEDS or _NEEDS[name](body))
+
+
+#: smarty's own switches, each on only for a text with its marks: every
+#: switch adds patterns that its pass tries on each run of text.
+_SMARTY_NEEDS: dict[str, Callable[[str], bool]] = {
+    "smart_quotes": lambda text: "'" in text or '"' in text,
+    "smart_dashes": lambda text: "--" in text,
+    "smart_ellipses": lambda text: "..." in text,
+}
+
+Settings = tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]
+
+
+def settings_for(body: str, extensions: Sequence[str]) -> Settings:
+    """The extensions ``body`` can use and smarty's switches for it (a hashable key)."""
+    names = extensions_for(body, extensions)
+    switches: tuple[tuple[str, bool], ...] = ()
+    if "smarty" in names:
+        switches = tuple((name, needs(body)) for name, needs in _SMARTY_NEEDS.items())
+    return names, switches
+
+
+def configs_for(settings: Settings, configs: Mapping[str, Any]) -> dict[str, Any]:
+    """The extension configuration for these settings."""
+    names, switches = settings
+    chosen = {name: config for name, config in configs.items() if name in names}
+    if switches:
+        chosen["smarty"] = {**chosen.get("smarty", {}), **dict(switches)}
+    return chosen
 
 
 @functools.lru_cache(maxsize=32)

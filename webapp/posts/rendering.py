@@ -26,7 +26,7 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
 from .models import Footnote, Heading, Rendered
-from .render_speed import cached_html_formatter, extensions_for
+from .render_speed import Settings, cached_html_formatter, configs_for, settings_for
 
 #: Where the footnotes section ends up, and how references find their popover.
 FOOTNOTES_HEADING_ID = "footnotes"
@@ -219,15 +219,15 @@ class Renderer:
 
     def _markdown(self, body: str) -> markdown.Markdown:
         """This thread's Markdown with the extensions this body can use (same output)."""
-        wanted = extensions_for(body, EXTENSIONS)
-        built: dict[tuple[str, ...], markdown.Markdown] | None = getattr(self._local, "md", None)
+        wanted = settings_for(body, EXTENSIONS)
+        built: dict[Settings, markdown.Markdown] | None = getattr(self._local, "md", None)
         if built is None:
             built = self._local.md = {}
         md = built.get(wanted)
         if md is None:
             md = built[wanted] = markdown.Markdown(
-                extensions=[*wanted, _PostExtension()],
-                extension_configs=EXTENSION_CONFIGS,
+                extensions=[*wanted[0], _PostExtension()],
+                extension_configs=configs_for(wanted, EXTENSION_CONFIGS),
                 output_format="html",
             )
         return md
