@@ -31,6 +31,7 @@ from flask import Flask, url_for
 
 from .blog import get_blog
 from .posts import Library, Post
+from .posts.models import Rendered
 from .posts.reader import is_bundle_file
 
 #: Marks a folder as an export (so freezing never empties a folder it did
@@ -241,11 +242,50 @@ def _base_url(app: Flask) -> str:
     return str(app.config["SITE_URL"] or "http://localhost/")
 
 
+Row = tuple[str, str, bool]  # a file, its inputs' digest, whether its bytes changed
+
+
 def _render_all(
     app: Flask, destination: Path, todo: list[_Task], processes: int | None
-) -> list[tuple[str, str, bool]]:
-    """Render and write each task; return (file, its inputs' digest, whether it changed)."""
+) -> list[Row]:
+    """Render and write each task; return a Row for each file.
+
+    Post pages come first, spread over the processes, each body rendered
+    once; their HTML comes back to this process, so the processes forked
+    next for listings and feeds (which show the same bodies) inherit it
+    instead of rendering the bodies again.
+    """
     processes = processes or os.cpu_count() or 1
+    posts = [task for task in todo if task.footnotes_of is not None]
+    rest = [task for task in todo if task.footnotes_of is None]
+    renderer = get_blog().renderer
+    rendered: dict[str, Rendered] = {}
+    plain_render = renderer.render
+
+    def render(body: str) -> Rendered:
+        found = rendered.get(body)
+        if found is None:
+            found = rendered[body] = plain_render(body)
+        return found
+
+    renderer.render = render  # type: ignore[assignment]
+    try:
+        rows, bodies = _in_processes(app, destination, posts, processes)
+        with app.test_request_context(base_url=_base_url(app)):
+            library = get_blog().library()
+            for slug, html in bodies:
+                post = library.get(slug)
+                if post is not None:
+                    rendered[post.body] = html
+        more, _ = _in_processes(app, destination, rest, processes)
+    finally:
+        renderer.render = plain_render
+    return rows + more
+
+
+def _in_processes(
+    app: Flask, destination: Path, todo: list[_Task], processes: int
+) -> tuple[list[Row], list[tuple[str, Rendered]]]:
     if processes == 1 or len(todo) < _PARALLEL_FROM or not _can_fork():
         return _render_chunk(app, destination, todo)
     global _forked  # read by the forked workers, which inherit the loaded app
@@ -253,9 +293,13 @@ def _render_all(
     chunks = [todo[start::processes] for start in range(processes)]
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            return [row for rows in pool.map(_render_in_worker, chunks) for row in rows]
+            results = pool.map(_render_in_worker, chunks)
     finally:
         _forked = None
+    return (
+        [row for rows, _ in results for row in rows],
+        [body for _, bodies in results for body in bodies],
+    )
 
 
 _forked: tuple[Flask, Path] | None = None
@@ -265,16 +309,20 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _render_in_worker(todo: list[_Task]) -> list[tuple[str, str, bool]]:
+def _render_in_worker(todo: list[_Task]) -> tuple[list[Row], list[tuple[str, Rendered]]]:
     assert _forked is not None
     app, destination = _forked
     return _render_chunk(app, destination, todo)
 
 
-def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[tuple[str, str, bool]]:
+def _render_chunk(
+    app: Flask, destination: Path, todo: list[_Task]
+) -> tuple[list[Row], list[tuple[str, Rendered]]]:
+    """Write each task's answer; return its rows and the posts' bodies rendered on the way."""
     client = app.test_client()
     base_url = _base_url(app)
-    done = []
+    done: list[Row] = []
+    bodies: list[tuple[str, Rendered]] = []
 
     def write(task: _Task) -> None:
         headers = HTMX_PARTIAL if task.fragment else {}
@@ -291,10 +339,11 @@ def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[tupl
             with app.test_request_context(base_url=base_url):
                 post = get_blog().library().get(task.footnotes_of)
                 assert post is not None, task.url
+                bodies.append((post.slug, post.rendered))
                 for note in post.rendered.footnotes:
                     url = url_for("partials.footnote", slug=post.slug, footnote_id=note.id)
                     write(_Task(_file_for(url), url, task.depends_on, True, None))
-    return done
+    return done, bodies
 
 
 def _copy_static(app: Flask, destination: Path, wanted: dict[str, str]) -> tuple[int, int]:
