@@ -30,7 +30,7 @@ from typing import Any
 from flask import Flask, url_for
 
 from .blog import get_blog
-from .posts import Library, Post
+from .posts import Library, Post, Renderer
 from .posts.models import Rendered
 from .posts.reader import is_bundle_file
 
@@ -258,7 +258,7 @@ def _render_all(
     processes = processes or os.cpu_count() or 1
     posts = [task for task in todo if task.footnotes_of is not None]
     rest = [task for task in todo if task.footnotes_of is None]
-    renderer = get_blog().renderer
+    renderer: Renderer = app.extensions["blog"].renderer
     rendered: dict[str, Rendered] = {}
     plain_render = renderer.render
 
