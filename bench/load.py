@@ -91,3 +91,28 @@ def wrk(
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed: {result.stderr}")
     return parse(result.stdout)
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    """A load run kept in a report: what was asked for, how, and the median round."""
+
+    name: str
+    connections: int
+    load: Load
+
+    def cells(self) -> list[str]:
+        return [self.name, str(self.connections), self.load.row()]
+
+
+def median_run(loads: list[Load]) -> Load:
+    """The run with the median throughput (the upper one of an even number)."""
+    ordered = sorted(loads, key=lambda load: load.requests_per_second)
+    return ordered[len(ordered) // 2]
+
+
+def find(rows: list[LoadRow], name: str, connections: int) -> Load | None:
+    """The load of the row with this name and connection count, if measured."""
+    return next(
+        (row.load for row in rows if row.name == name and row.connections == connections), None
+    )

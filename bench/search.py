@@ -7,9 +7,9 @@ import random
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from webapp.posts import ContentFolder, ReaderSettings
 from webapp.posts.search import SearchIndex
@@ -51,7 +51,19 @@ def queries(count: int, seed: int = 7) -> list[str]:
     return made
 
 
-def measure(content: Path, *, count: int = 500) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Searched:
+    """Index build time and query times (milliseconds) over one site."""
+
+    posts: int
+    index_build_s: float
+    median_ms: float
+    p99_ms: float
+    max_ms: float
+    slowest: list[tuple[float, str]]  # (milliseconds, query), slowest first
+
+
+def measure(content: Path, *, count: int = 500) -> Searched:
     """Index the folder, then time ``count`` searches; times in milliseconds,
     and the slowest queries with their times."""
     folder = ContentFolder(content, ReaderSettings(), use_inotify=False, poll_interval=3600)
@@ -72,14 +84,14 @@ def measure(content: Path, *, count: int = 500) -> dict[str, Any]:
         index.close()
     timings.sort()
     times = [ms for ms, _ in timings]
-    return {
-        "posts": len(snapshot.posts),
-        "index_build_s": build,
-        "median_ms": statistics.median(times),
-        "p99_ms": times[int(len(times) * 0.99) - 1],
-        "max_ms": times[-1],
-        "slowest": timings[-5:][::-1],
-    }
+    return Searched(
+        posts=len(snapshot.posts),
+        index_build_s=build,
+        median_ms=statistics.median(times),
+        p99_ms=times[int(len(times) * 0.99) - 1],
+        max_ms=times[-1],
+        slowest=timings[-5:][::-1],
+    )
 
 
 def build_index(content: Path, index: Path) -> None:

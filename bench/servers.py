@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -13,49 +11,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from harness import PROJECT_ROOT, Running, free_port, start_session, stop, wait_for_http
+
+__all__ = ["PROJECT_ROOT", "Running", "app_server", "fetch", "nginx"]
+
 WORKERS = 2  # one per core on the benchmark machine
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@dataclass
-class Running:
-    kind: str
-    url: str
-    process: subprocess.Popen[bytes]
-    started_in: float  # seconds from process start to the first 200 on /
-
-    def worker_rss_mb(self) -> list[float]:
-        """Resident memory of each worker process (the master's children)."""
-        pids = _children(self.process.pid) or [self.process.pid]
-        return [_rss_kb(pid) / 1024 for pid in pids]
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(child) for child in text.split()]
-
-
-def _rss_kb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return float(line.split()[1])
-    return 0.0
 
 
 def command_for(kind: str, target: str, port: int, *, factory: bool) -> list[str]:
@@ -142,52 +105,17 @@ http {{
 def _process(kind: str, command: list[str], port: int, env: Mapping[str, str]) -> Iterator[Running]:
     with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=dict(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        process = start_session(command, env, log)
         url = f"http://127.0.0.1:{port}"
         try:
-            started_in = _first_ok(url + "/", process, started, log)
-            yield Running(kind, url, process, started_in)
+            try:
+                wait_for_http(url + "/", process, timeout=120, want=200)
+            except RuntimeError as error:
+                log.seek(0)
+                raise RuntimeError(f"{error}:\n{log.read().decode()[-3000:]}") from error
+            yield Running(kind, url, process, time.perf_counter() - started)
         finally:
             stop(process, grace=15)
-
-
-def stop(process: subprocess.Popen[bytes], *, grace: float) -> None:
-    """Stop a server started in its own session: SIGTERM to its whole process
-    group, then SIGKILL if it has not exited within ``grace`` seconds."""
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-def _first_ok(
-    url: str, process: subprocess.Popen[bytes], started: float, log: object, timeout: float = 120
-) -> float:
-    """Seconds from start until url answers 200."""
-    while time.perf_counter() - started < timeout:
-        if process.poll() is not None:
-            log.seek(0)  # type: ignore[attr-defined]
-            raise RuntimeError(f"{url}: server exited:\n{log.read().decode()[-3000:]}")  # type: ignore[attr-defined]
-        try:
-            # A server may accept before its workers are ready: wait for the
-            # answer rather than time out and ask again.
-            remaining = max(1.0, timeout - (time.perf_counter() - started))
-            with urllib.request.urlopen(url, timeout=remaining) as response:
-                if response.status == 200:
-                    return time.perf_counter() - started
-        except (OSError, urllib.error.HTTPError):
-            pass
-        time.sleep(0.01)
-    raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
 
 
 def fetch(url: str, headers: Mapping[str, str] | None = None) -> tuple[int, Message, bytes]:

@@ -1,7 +1,8 @@
 """Synthetic sites for benchmarks: realistic posts from a fixed seed.
 
 300 to 3,000 words each, 0 to 10 footnotes (some with links), 1 to 4 tags
-from a vocabulary of 60, block quotes and code blocks, dates over ten years.
+from a vocabulary of 60, block quotes and code blocks, apostrophes, quoted
+phrases and dashes (for smart quotes), dates over ten years.
 The same seed and size always give the same files.
 """
 
@@ -58,7 +59,16 @@ TAGS = [
 
 
 def _sentence(rng: random.Random, words: int) -> str:
-    text = " ".join(_words(rng, words))
+    chosen = _words(rng, words)
+    # Typography as prose has it: apostrophes, quoted phrases, dashes.
+    if words > 6 and rng.random() < 0.3:
+        chosen[1] += "'s"
+    if words > 6 and rng.random() < 0.2:
+        chosen[3] = '"' + chosen[3]
+        chosen[5] += '"'
+    if words > 8 and rng.random() < 0.15:
+        chosen[7] += " --"
+    text = " ".join(chosen)
     return text[0].upper() + text[1:] + rng.choice(".....?!")
 
 

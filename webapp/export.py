@@ -1,32 +1,51 @@
 """``flask blog freeze OUT/``: the whole site as static files, fragments included.
 
-Frozen-Flask requests every page and writes it where a static server looks
-for it (``/tags/essay/`` becomes ``tags/essay/index.html``), rewriting only
-files whose content changed. Fragment URLs are requested as htmx requests
+Each page the live site serves is requested from the application itself
+(through Flask's test client, so the bytes are those the live site sends)
+and written where a static server looks for it: ``/tags/essay/`` becomes
+``tags/essay/index.html``. Fragment URLs are requested as htmx requests
 them, so ``partials/…`` and ``posts/<slug>/footnotes/<id>/`` hold fragments
 and tag filtering and footnote popovers work from any static host. Search
 needs the application, so an exported site has none.
+
+The export keeps a manifest (``.marginalia-export``, JSON): for each file,
+a digest of what its content depends on (the posts it shows, the names of
+their tags, the templates, static files and code). A second export renders
+only the files whose digest changed and rewrites only files whose bytes
+changed, so one edited post costs its own page, its notes and the listings
+and feeds it appears in. Pages are rendered in one process per core.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
+import dataclasses
+import hashlib
+import json
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from flask.testing import FlaskClient
-from flask_frozen import Freezer, MimetypeMismatchWarning, MissingURLGeneratorWarning
+from flask import Flask, url_for
 
 from .blog import get_blog
+from .posts import Library, Post, Renderer
+from .posts.bundles import bundle_folder, open_bundle_file
+from .posts.models import Rendered
 from .request_facts import PARTIAL_REQUEST_HEADERS
-from .site_urls import fragment_endpoints, site_urls
+from .site_urls import SiteURL, site_urls
 
-#: Marks a folder as an export, so freezing never empties a folder it did not make.
+#: Marks a folder as an export (so freezing never empties a folder it did
+#: not make) and holds its manifest.
 MARKER = ".marginalia-export"
 NOT_FOUND_PAGE = "404.html"
+#: Asked for to write the not-found page; no post or page has this address.
+_MISSING_URL = "/this-page-does-not-exist/"
+#: Below this many pages to render, one process is quicker than starting more.
+_PARALLEL_FROM = 64
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -36,84 +55,333 @@ class Report:
     removed: int
 
 
-class _FragmentAwareClient(FlaskClient):
-    """Asks for fragment URLs the way htmx does; everything else as a browser."""
+@dataclass(frozen=True)
+class Output:
+    """One URL the static copy holds, and a digest of what its answer depends on."""
 
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        path = args[0] if args and isinstance(args[0], str) else kwargs.get("path", "/")
-        adapter = self.application.url_map.bind("localhost")
-        try:
-            endpoint, _ = adapter.match(path.split("?")[0])
-        except Exception:
-            endpoint = None
-        if endpoint in fragment_endpoints(self.application):
-            kwargs["headers"] = {**dict(kwargs.get("headers") or {}), **PARTIAL_REQUEST_HEADERS}
-        return super().open(*args, **kwargs)
+    endpoint: str
+    values: tuple[tuple[str, Any], ...]
+    depends_on: str
+    #: Asked for as htmx asks (an answer it swaps into part of a page).
+    fragment: bool = False
+    #: A post page: its footnotes' fragments (known once its body is
+    #: rendered) are written with it, depending on the same inputs.
+    with_footnotes: bool = False
 
 
-def freeze_site(app: Flask, destination: Path) -> Report:
-    """Write the site into destination (made if missing); return what changed."""
+def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) -> Report:
+    """Write the site into destination (made if missing); return what changed.
+
+    ``processes``: how many render at once (default: one per core).
+    """
     destination = destination.resolve()
-    if destination.exists() and any(destination.iterdir()) and not (destination / MARKER).exists():
+    marker = destination / MARKER
+    if destination.exists() and any(destination.iterdir()) and not marker.exists():
         raise ValueError(f"{destination} is not empty and is not an export; choose another folder")
     destination.mkdir(parents=True, exist_ok=True)
-    if not (destination / MARKER).exists():
-        (destination / MARKER).touch()
-    before = _files(destination)
+    manifest = _read_manifest(marker)
+    app.config["STATIC_EXPORT"] = True
+    wanted: dict[str, str] = {}  # file -> digest of its inputs
+    todo: list[_Task] = [_Task(NOT_FOUND_PAGE, _MISSING_URL, "", False, None)]
+    unchanged = 0
+    with app.test_request_context(base_url=_base_url(app)):
+        library = get_blog().library()
+        for output in site_outputs(app, library):
+            url = url_for(output.endpoint, **dict(output.values))
+            file = _file_for(url)
+            wanted[file] = output.depends_on
+            if manifest.get(file) == output.depends_on and (destination / file).is_file():
+                unchanged += 1
+                if output.with_footnotes:  # unchanged too: the same inputs
+                    notes = file.removesuffix("index.html") + "footnotes/"
+                    for old, digest in manifest.items():
+                        if old.startswith(notes) and digest == output.depends_on:
+                            wanted[old] = digest
+                            unchanged += 1
+            else:
+                slug = dict(output.values)["slug"] if output.with_footnotes else None
+                todo.append(_Task(file, url, output.depends_on, output.fragment, slug))
+    wanted[NOT_FOUND_PAGE] = ""
+    written = 0
+    for file, digest, changed in _render_all(app, destination, todo, processes):
+        wanted[file] = digest
+        written += changed
+        unchanged += not changed
+    static_written, static_unchanged = _copy_static(app, destination, wanted)
+    written += static_written
+    unchanged += static_unchanged
+    removed = _remove_extra(destination, wanted)
+    _write_if_changed(destination / MARKER, json.dumps(wanted, sort_keys=True).encode())
+    return Report(written=written, unchanged=unchanged, removed=removed)
 
-    app.config.update(
-        STATIC_EXPORT=True,
-        FREEZER_DESTINATION=str(destination),
-        FREEZER_DESTINATION_IGNORE=[MARKER, NOT_FOUND_PAGE],
-        FREEZER_BASE_URL=app.config["SITE_URL"] or "http://localhost/",
-        FREEZER_REMOVE_EXTRA_FILES=True,
+
+def site_outputs(app: Flask, library: Library) -> Iterator[Output]:
+    """Every page, fragment and file the static copy holds (the site's own list,
+    ``site_urls``), each with a digest of what its answer depends on.
+
+    Tag listings are exported for single tags only: combinations of tags
+    need the application (the exported pages do not link them). A post's
+    footnote fragments are written with its page, once its body is rendered.
+    """
+    site = _site_digest(app)
+    every_post = _digest(site, [_post_facts(post) for post in library.posts])
+    tag_names = [(item.tag.slug, item.tag.name, item.count) for item in library.tags]
+    listing_frame = _digest(site, tag_names, len(library.posts))
+    size = int(app.config["PAGE_SIZE"])
+    feed_length = int(app.config["FEED_LENGTH"])
+    root = get_blog().folder.root
+
+    def listing(url: SiteURL, posts: tuple[Post, ...]) -> Output:
+        page = int(url.values.get("page", 1))
+        shown = posts[(page - 1) * size : page * size]
+        narrower = [(post.slug, [tag.slug for tag in post.tags]) for post in posts]
+        facts = [_post_facts(post) for post in shown]
+        return _output(url, listing_frame, len(posts), narrower, facts)
+
+    for url in site_urls(library, size, root):
+        kind = url.endpoint.split(".", 1)[1]
+        if kind in ("index", "index_page"):
+            yield listing(url, library.posts)
+        elif kind in ("tag", "tag_page"):
+            yield listing(url, library.by_tag(url.values["tags"]))
+        elif url.endpoint == "feeds.tag_feed":
+            posts = library.by_tag(url.values["tags"])
+            name = [tag.name for tag in map(library.tag, [url.values["tags"]]) if tag]
+            feed = [_post_facts(post) for post in posts[:feed_length]]
+            yield _output(url, site, name, feed)
+        elif url.endpoint == "pages.post":
+            post = library.get(url.values["slug"])
+            assert post is not None
+            newer, older = library.neighbours(post)
+            around = [
+                (other.slug, other.title, other.published.isoformat())
+                for other in (newer, older, *library.related(post))
+                if other is not None
+            ]
+            names = [(tag.slug, tag.name) for tag in library.display_tags(post)]
+            page = _output(url, site, _post_facts(post), around, names)
+            yield dataclasses.replace(page, with_footnotes=True)
+        elif url.endpoint == "partials.footnote":
+            continue  # written with the post's page
+        elif url.endpoint == "pages.bundle_file":
+            post = library.get(url.values["slug"])
+            bundle = bundle_folder(post.source) if post else None
+            handle = open_bundle_file(root, bundle, url.values["filename"]) if bundle else None
+            if handle is None:
+                continue
+            with handle:
+                content = hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
+            yield _output(url, site, content)
+        elif url.endpoint == "seo.robots":
+            yield _output(url, site)
+        else:  # the tag index, the archive, the site's feed, the sitemap
+            yield _output(url, every_post)
+
+
+def _output(url: SiteURL, *inputs: object) -> Output:
+    return Output(
+        url.endpoint, tuple(sorted(url.values.items())), _digest(*inputs), fragment=url.is_fragment
     )
-    app.test_client_class = _FragmentAwareClient
-    freezer = Freezer(app, with_no_argument_rules=False, log_url_for=True)
-    _register_urls(freezer)
-    with warnings.catch_warnings():
-        # Feeds are .xml files served as application/atom+xml: expected.
-        warnings.simplefilter("ignore", MimetypeMismatchWarning)
-        # Endpoints with nothing to freeze (health checks; pagination on a small site).
-        warnings.simplefilter("ignore", MissingURLGeneratorWarning)
-        freezer.freeze()
-    _write_not_found_page(app, destination)
-
-    after = _files(destination)
-    written = sum(1 for path, mtime in after.items() if before.get(path) != mtime)
-    return Report(
-        written=written,
-        unchanged=len(after) - written,
-        removed=sum(1 for path in before if path not in after),
-    )
 
 
-def _files(folder: Path) -> dict[Path, int]:
-    """Each exported file's modification time."""
-    return {
-        path: path.stat().st_mtime_ns
-        for path in folder.rglob("*")
-        if path.is_file() and path.name != MARKER
+def _digest(*inputs: object) -> str:
+    text = json.dumps(inputs, default=str, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _post_facts(post: Post) -> tuple[object, ...]:
+    """What a post shows that its file's bytes do not fix: its path and dates."""
+    return (post.slug, post.digest, str(post.source), post.published, post.updated, post.draft)
+
+
+def _site_digest(app: Flask) -> str:
+    """Templates, static files, the application's code and its settings: what every page shows."""
+    digest = hashlib.blake2b(digest_size=16)
+    folders = [_PROJECT_ROOT / "templates", _PROJECT_ROOT / "static", Path(__file__).parent]
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    settings = {
+        key: value
+        for key, value in app.config.items()
+        if isinstance(value, str | int | float | bool | None)
     }
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
 
 
-def _register_urls(freezer: Freezer) -> None:
-    """Every page and fragment that exists; the pages' own links add the rest
-    (tag combinations, their feeds)."""
-
-    def urls() -> Iterator[tuple[str, dict[str, Any]]]:
-        blog = get_blog()
-        page_size = int(freezer.app.config["PAGE_SIZE"])
-        for url in site_urls(blog.library(), page_size, blog.folder.root):
-            yield url.endpoint, url.values
-
-    freezer.register_generator(urls)
+def _file_for(url: str) -> str:
+    """Where a static server looks for a URL's answer."""
+    path = url.lstrip("/")
+    return path + "index.html" if path.endswith("/") or not path else path
 
 
-def _write_not_found_page(app: Flask, destination: Path) -> None:
-    """404.html, which static hosts (and nginx's error_page) serve for unknown URLs."""
-    response = app.test_client().get("/this-page-does-not-exist/")
-    path = destination / NOT_FOUND_PAGE
-    content = response.get_data()
-    if not path.exists() or path.read_bytes() != content:
-        path.write_bytes(content)
+@dataclass(frozen=True)
+class _Task:
+    file: str
+    url: str
+    depends_on: str
+    fragment: bool
+    footnotes_of: str | None  # a post page's slug: its notes are written with it
+
+
+def _base_url(app: Flask) -> str:
+    return str(app.config["SITE_URL"] or "http://localhost/")
+
+
+Row = tuple[str, str, bool]  # a file, its inputs' digest, whether its bytes changed
+
+
+def _render_all(
+    app: Flask, destination: Path, todo: list[_Task], processes: int | None
+) -> list[Row]:
+    """Render and write each task; return a Row for each file.
+
+    Post pages come first, spread over the processes, each body rendered
+    once; their HTML comes back to this process, so the processes forked
+    next for listings and feeds (which show the same bodies) inherit it
+    instead of rendering the bodies again.
+    """
+    processes = processes or os.cpu_count() or 1
+    posts = [task for task in todo if task.footnotes_of is not None]
+    rest = [task for task in todo if task.footnotes_of is None]
+    renderer: Renderer = app.extensions["blog"].renderer
+    rendered: dict[str, Rendered] = {}
+    plain_render = renderer.render
+
+    def render(body: str) -> Rendered:
+        found = rendered.get(body)
+        if found is None:
+            found = rendered[body] = plain_render(body)
+        return found
+
+    renderer.render = render  # type: ignore[assignment]
+    try:
+        rows, bodies = _in_processes(app, destination, posts, processes)
+        with app.test_request_context(base_url=_base_url(app)):
+            library = get_blog().library()
+            for slug, html in bodies:
+                post = library.get(slug)
+                if post is not None:
+                    rendered[post.body] = html
+        more, _ = _in_processes(app, destination, rest, processes)
+    finally:
+        renderer.render = plain_render
+    return rows + more
+
+
+def _in_processes(
+    app: Flask, destination: Path, todo: list[_Task], processes: int
+) -> tuple[list[Row], list[tuple[str, Rendered]]]:
+    if processes == 1 or len(todo) < _PARALLEL_FROM or not _can_fork():
+        return _render_chunk(app, destination, todo)
+    global _forked  # read by the forked workers, which inherit the loaded app
+    _forked = (app, destination)
+    chunks = [todo[start::processes] for start in range(processes)]
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            results = pool.map(_render_in_worker, chunks)
+    finally:
+        _forked = None
+    return (
+        [row for rows, _ in results for row in rows],
+        [body for _, bodies in results for body in bodies],
+    )
+
+
+_forked: tuple[Flask, Path] | None = None
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _render_in_worker(todo: list[_Task]) -> tuple[list[Row], list[tuple[str, Rendered]]]:
+    assert _forked is not None
+    app, destination = _forked
+    return _render_chunk(app, destination, todo)
+
+
+def _render_chunk(
+    app: Flask, destination: Path, todo: list[_Task]
+) -> tuple[list[Row], list[tuple[str, Rendered]]]:
+    """Write each task's answer; return its rows and the posts' bodies rendered on the way."""
+    client = app.test_client()
+    base_url = _base_url(app)
+    done: list[Row] = []
+    bodies: list[tuple[str, Rendered]] = []
+
+    def write(task: _Task) -> None:
+        headers = PARTIAL_REQUEST_HEADERS if task.fragment else {}
+        response = client.get(task.url, base_url=base_url, headers=headers)
+        status = 404 if task.file == NOT_FOUND_PAGE else 200
+        if response.status_code != status:
+            raise RuntimeError(f"{task.url} answered {response.status_code} while exporting")
+        changed = _write_if_changed(destination / task.file, response.get_data())
+        done.append((task.file, task.depends_on, changed))
+
+    for task in todo:
+        write(task)
+        if task.footnotes_of is not None:
+            with app.test_request_context(base_url=base_url):
+                post = get_blog().library().get(task.footnotes_of)
+                assert post is not None, task.url
+                bodies.append((post.slug, post.rendered))
+                for note in post.rendered.footnotes:
+                    url = url_for("partials.footnote", slug=post.slug, footnote_id=note.id)
+                    write(_Task(_file_for(url), url, task.depends_on, True, None))
+    return done, bodies
+
+
+def _copy_static(app: Flask, destination: Path, wanted: dict[str, str]) -> tuple[int, int]:
+    """Copy the static folder (the live site serves each file's bytes as they are)."""
+    assert app.static_folder is not None and app.static_url_path is not None
+    folder = Path(app.static_folder)
+    prefix = app.static_url_path.strip("/")
+    written = unchanged = 0
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        file = f"{prefix}/{relative.as_posix()}"
+        wanted[file] = ""
+        if _write_if_changed(destination / file, path.read_bytes()):
+            written += 1
+        else:
+            unchanged += 1
+    return written, unchanged
+
+
+def _write_if_changed(path: Path, content: bytes) -> bool:
+    try:
+        if path.stat().st_size == len(content) and path.read_bytes() == content:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return True
+
+
+def _read_manifest(marker: Path) -> dict[str, str]:
+    try:
+        loaded = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(loaded, dict):
+        return {}
+    return {str(file): str(digest) for file, digest in loaded.items()}
+
+
+def _remove_extra(destination: Path, wanted: Iterable[str]) -> int:
+    """Delete files no longer part of the site, then folders left empty."""
+    keep = set(wanted) | {MARKER}
+    removed = 0
+    for path in sorted(destination.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        relative = path.relative_to(destination).as_posix()
+        if path.is_file() and relative not in keep:
+            path.unlink()
+            removed += 1
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return removed

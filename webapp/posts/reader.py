@@ -51,8 +51,15 @@ def read_post(path: Path, root: Path, settings: ReaderSettings) -> Post:
     source = PurePosixPath(path.relative_to(root).as_posix())
     try:
         with path.open("rb") as handle:
-            raw = handle.read(settings.max_bytes + 1)
-            modified = datetime.fromtimestamp(os.fstat(handle.fileno()).st_mtime, UTC)
+            status = os.fstat(handle.fileno())
+            # A buffer the file's size, not the limit's: reading into a
+            # max_bytes buffer costs more than parsing a typical post. One
+            # byte more tells a file that grew since fstat; the rest of it,
+            # up to one byte over the limit, is then read as well.
+            raw = handle.read(min(status.st_size, settings.max_bytes) + 1)
+            if len(raw) > status.st_size:
+                raw += handle.read(settings.max_bytes + 1 - len(raw))
+            modified = datetime.fromtimestamp(status.st_mtime, UTC)
     except OSError as error:
         raise PostError(source, f"cannot be read: {error.strerror or error}") from error
     if len(raw) > settings.max_bytes:

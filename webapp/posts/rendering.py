@@ -34,6 +34,7 @@ from .contract import (
     reference_attributes,
 )
 from .models import Footnote, Heading, Rendered
+from .render_speed import Settings, cached_html_formatter, configs_for, settings_for
 from .sanitizing import sanitize as sanitize
 from .sidenotes import SIDENOTE_CLASS, phrasing_html
 
@@ -61,7 +62,11 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
         "BACKLINK_TEXT": "&#8617;&#xFE0E;",
         "BACKLINK_TITLE": "Back to reference {} in the text",
     },
-    "codehilite": {"css_class": "highlight", "guess_lang": False},
+    "codehilite": {
+        "css_class": "highlight",
+        "guess_lang": False,
+        "pygments_formatter": cached_html_formatter,
+    },
     # Alignment as an attribute, not an inline style, so a strict CSP holds.
     "tables": {"use_align_attribute": True},
     "pymdownx.magiclink": {"hide_protocol": False, "repo_url_shortener": False},
@@ -200,11 +205,17 @@ class _PostExtension(Extension):
 _SCROLLABLE_PRE = re.compile(r'<div class="highlight"><pre>')
 
 
-def build_markdown() -> markdown.Markdown:
-    """A Markdown instance with the site's extensions and their configuration."""
+def build_markdown(settings: Settings | None = None) -> markdown.Markdown:
+    """A Markdown instance with the site's extensions and their configuration,
+    or only those ``settings`` name (for a body that can use no others: the
+    output is the same, see ``render_speed``)."""
+    if settings is None:
+        extensions, configs = list(EXTENSIONS), EXTENSION_CONFIGS
+    else:
+        extensions, configs = list(settings[0]), configs_for(settings, EXTENSION_CONFIGS)
     return markdown.Markdown(
-        extensions=[*EXTENSIONS, _PostExtension()],
-        extension_configs=EXTENSION_CONFIGS,
+        extensions=[*extensions, _PostExtension()],
+        extension_configs=configs,
         output_format="html",
     )
 
@@ -224,14 +235,19 @@ class Renderer:
     def __call__(self, body: str) -> Rendered:
         return self.render(body)
 
-    def _markdown(self) -> markdown.Markdown:
-        md: markdown.Markdown | None = getattr(self._local, "md", None)
+    def _markdown(self, body: str) -> markdown.Markdown:
+        """This thread's Markdown with the extensions this body can use (same output)."""
+        wanted = settings_for(body, EXTENSIONS)
+        built: dict[Settings, markdown.Markdown] | None = getattr(self._local, "md", None)
+        if built is None:
+            built = self._local.md = {}
+        md = built.get(wanted)
         if md is None:
-            md = self._local.md = build_markdown()
+            md = built[wanted] = build_markdown(wanted)
         return md
 
     def _render(self, body: str) -> Rendered:
-        md = self._markdown()
+        md = self._markdown(body)
         md.reset()
         html = md.convert(body)
         # Code blocks scroll sideways on narrow screens; a scrollable region

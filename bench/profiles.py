@@ -1,0 +1,157 @@
+"""In-process measurements and profiles: cached requests, loading a site, where time goes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .report import Report
+from .site import BENCH_POST, BENCH_TAG, PARTIAL
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One process reading every post, then again from the post store that wrote."""
+
+    first_s: float
+    from_store_s: float
+    posts: int
+
+
+def cached_in_process(content: Path, work: Path, rounds: int = 3000) -> dict[str, float]:
+    """Microseconds per cached request through the app alone (Flask's test
+    client, no server, no network), for the pages the load runs compare."""
+    from webapp import create_app
+
+    app = create_app(
+        {
+            "CONTENT_DIR": str(content),
+            "SEARCH_INDEX": str(work / "in-process.sqlite3"),
+            "POST_STORE": str(content.parent / "posts.sqlite3"),  # the server's, already full
+            "INDEX_ON_START": False,
+        }
+    )
+    client = app.test_client()
+    pages: dict[str, tuple[str, dict[str, str]]] = {
+        "cached post page": (f"/posts/{BENCH_POST}/", {}),
+        "index": ("/", {}),
+        "tag partial": (f"/partials/tags/{BENCH_TAG}/", PARTIAL),
+    }
+    timings: dict[str, list[float]] = {name: [] for name in pages}
+    for _ in range(3):  # interleaved, so a noisy moment does not land on one page
+        for name, (path, headers) in pages.items():
+            client.get(path, headers=headers)
+            started = time.perf_counter()
+            for _ in range(rounds // 3):
+                client.get(path, headers=headers)
+            timings[name].append((time.perf_counter() - started) / (rounds // 3) * 1e6)
+    app.extensions["blog"].folder.close()
+    return {name: min(times) for name, times in timings.items()}
+
+
+def load_time(content: Path, store: Path) -> Loaded:
+    """Seconds for one process to read every post below ``content``, then to
+    load them again with the post store this first read wrote."""
+    from webapp.posts import ContentFolder, ReaderSettings
+
+    store.unlink(missing_ok=True)
+    timings = []
+    posts = 0
+    for _ in range(2):
+        started = time.perf_counter()
+        folder = ContentFolder(content, ReaderSettings(), use_inotify=False, store=store)
+        posts = len(folder.snapshot().posts)
+        timings.append(time.perf_counter() - started)
+        folder.close()  # waits for the store to be written
+    return Loaded(timings[0], timings[1], posts)
+
+
+def _show(report: Report, profiler: Any, heading: str, lines: int = 40) -> None:
+    """pyinstrument's call tree, library frames folded, cut to the first lines."""
+    text = profiler.output_text(unicode=False, color=False, show_all=False, short_mode=True)
+    kept = [line.rstrip() for line in text.splitlines() if line.strip()][:lines]
+    report.code(heading, kept)
+
+
+def profile(report: Report, content: Path, largest: Path, work: Path) -> None:
+    """Where a cached and an uncached post request, and loading the largest
+    site, spend their time (pyinstrument)."""
+    from pyinstrument import Profiler
+
+    from webapp import create_app
+    from webapp.posts import ContentFolder, ReaderSettings
+
+    post = f"/posts/{BENCH_POST}/"
+    cases: list[tuple[str, dict[str, Any], int]] = [
+        ("cached post page", {}, 3000),
+        ("uncached post page (Markdown rendered each time)", {"CACHE_TYPE": "NullCache"}, 150),
+    ]
+    for label, config, rounds in cases:
+        app = create_app(
+            {
+                "CONTENT_DIR": str(content),
+                "SEARCH_INDEX": str(work / "profile.sqlite3"),
+                "INDEX_ON_START": False,
+                **config,
+            }
+        )
+        client = app.test_client()
+        renderer = app.extensions["blog"].renderer
+        client.get(post)
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for _ in range(rounds):
+            if config:
+                renderer.render.cache_clear()
+            client.get(post)
+        profiler.stop()
+        session = profiler.last_session
+        assert session is not None
+        _show(
+            report,
+            profiler,
+            f"**{label}**: {session.duration / rounds * 1000:.2f} ms per request in-process"
+            " (the Flask test client's own work included). Where the time goes:",
+        )
+        app.extensions["blog"].folder.close()
+
+    folder = ContentFolder(largest, ReaderSettings(), use_inotify=False)
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    folder.snapshot()
+    profiler.stop()
+    folder.close()
+    posts = sum(1 for _ in largest.rglob("*.md"))
+    session = profiler.last_session
+    assert session is not None
+    _show(
+        report,
+        profiler,
+        f"**loading {posts:,} posts** (what each worker does before its first answer):"
+        f" {session.duration:.2f} s in one process. Where the time goes:",
+    )
+
+
+def profile_export(report: Report, content: Path, destination: Path) -> None:
+    """Where a full static export of a site spends its time (pyinstrument)."""
+    from pyinstrument import Profiler
+
+    from webapp import create_app
+    from webapp.export import freeze_site
+
+    app = create_app({"CONTENT_DIR": str(content), "INDEX_ON_START": False})
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    freeze_site(app, destination, processes=1)
+    profiler.stop()
+    app.extensions["blog"].folder.close()
+    session = profiler.last_session
+    assert session is not None
+    _show(
+        report,
+        profiler,
+        f"**exporting {sum(1 for _ in content.glob('*.md')):,} posts in one process**:"
+        f" {session.duration:.2f} s. Where the time goes:",
+    )

@@ -1,0 +1,143 @@
+"""The targets, each measured beside its peer, and why any is missed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .compare import BLOG, CONSTANT, EXPORTED, Comparison
+from .export import Exported
+from .rendering import RenderResult
+from .report import Report
+from .search import Searched
+from .sizes import CONNECTIONS, PRODUCTION, SizeResult
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Numbers from this run that the explanations of misses quote."""
+
+    bare_ms: float
+    load_s: float
+    stored_s: float
+    posts: int
+
+
+#: What the profiles show behind each target this code can miss on this
+#: machine; {names} are filled from the same run's Facts.
+WHY_MISSED = {
+    "start-up": "Start-up: on a first start every worker reads and parses every post"
+    " before it answers ({load_s:.1f} s for {posts:,} posts in one process; the profile"
+    " of loading them below shows where), and on two cores the workers compete with"
+    " each other and with the server's own start. A restart takes unchanged posts"
+    " from the post store instead ({stored_s:.2f} s in one process).",
+    "Markdown": "Markdown: Python-Markdown with no extensions already takes"
+    " {bare_ms:.1f} ms for this post; the per-extension table above shows what each"
+    " extension the site needs adds.",
+    "first view": "First view of a post: the body is rendered on its first request in"
+    " each worker process (the Markdown row), and the page then built and cached.",
+    "export": "Export: every post body is rendered (the Markdown row) and every page"
+    " built through the application, where Hugo's renderer is compiled Go; the export"
+    " profile below shows where the time goes.",
+    "cached post ÷": "Cached post against the ceiling and the limit: the two server"
+    " workers, wrk's two threads and the kernel's loopback share two cores, and this"
+    " machine's load moves the ratio from one run to the next.",
+    "search": "Search: the slowest queries (listed above) match most of the posts, being"
+    " a very common word or the first letters of a word still being typed, and BM25"
+    " ranks every match before the best ten are kept.",
+}
+
+
+@dataclass
+class Targets:
+    rows: list[list[str]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    def check(
+        self, name: str, value: float, goal: float, *, higher: bool, shown: str, facts: Facts
+    ) -> None:
+        met = value >= goal if higher else value <= goal
+        verdict = "met"
+        if not met:
+            gap = (goal / value if higher else value / goal) if value else float("inf")
+            verdict = f"missed by {gap:.2f}x"
+            reason = next((why for key, why in WHY_MISSED.items() if key in name), None)
+            if reason:
+                reason = reason.format(**vars(facts))
+                if reason not in self.reasons:
+                    self.reasons.append(reason)
+        self.rows.append([name, shown, verdict])
+
+
+def report_targets(
+    report: Report,
+    sizes: list[SizeResult],
+    servers: Comparison,
+    rendered: RenderResult,
+    exported: Exported,
+    searched: Searched,
+    facts: Facts,
+) -> Targets:
+    targets = Targets()
+
+    def ratio(name: str, value: float | None, goal: float) -> None:
+        if value is not None:
+            targets.check(name, value, goal, higher=True, shown=f"{value:.2f}x", facts=facts)
+
+    def at_most(name: str, value: float, goal: float, unit: str, digits: int = 2) -> None:
+        shown = f"{value:.{digits}f} {unit}"
+        targets.check(name, value, goal, higher=False, shown=shown, facts=facts)
+
+    for connections in CONNECTIONS:
+        ratio(
+            f"cached post ÷ nginx serving the export, {connections} conn.",
+            servers.ratio(BLOG, ("nginx", EXPORTED), connections),
+            0.6,
+        )
+        ratio(
+            f"cached post ÷ constant bytes, both under {PRODUCTION}, {connections} conn.",
+            servers.ratio(BLOG, (PRODUCTION, CONSTANT), connections),
+            2.0,
+        )
+    if exported.hugo is not None:
+        hugo_s = exported.hugo.seconds
+        size = f"{exported.size:,} posts"
+        ratio(f"Hugo's build time ÷ the export's, {size}", hugo_s / exported.full_s, 1.0)
+        ratio(
+            f"half Hugo's build time ÷ the export's after one edit, {size}",
+            hugo_s / 2 / exported.edit_s,
+            1.0,
+        )
+    median_render = rendered.site_median_ms
+    at_most("Markdown render, 2,000 words, 8 footnotes (median)", median_render, 5.0, "ms")
+    if rendered.pelican_ms is not None:
+        ratio("Markdown: Pelican's reader ÷ this renderer", rendered.pelican_ms / median_render, 1)
+    largest = sizes[-1]
+    label = f"{largest.size:,} posts"
+    if largest.first_views_restart and largest.first_views_first_start:
+        at_most(
+            f"first view of a post after a restart, mean, {label}",
+            largest.first_views_restart.mean_ms,
+            4.0,
+            "ms",
+        )
+        at_most(
+            f"first view of a post on a first start, mean, {label}",
+            largest.first_views_first_start.mean_ms,
+            10.0,
+            "ms",
+        )
+    at_most(f"start-up, first start, {label}", largest.first_start_s, 3.0, "s")
+    at_most(f"start-up, restart, {label}", largest.restart_s, 1.0, "s")
+    at_most(f"edit to visible, {label} (worst)", max(largest.edit_ms), 50, "ms", 0)
+    at_most(f"search index build, {searched.posts:,} posts", searched.index_build_s, 10, "s", 1)
+    at_most(f"memory per worker, {label}", max(largest.rss_mb), 250, "MB", 0)
+    at_most(f"search median, {searched.posts:,} posts", searched.median_ms, 10, "ms", 1)
+    at_most(f"search p99, {searched.posts:,} posts", searched.p99_ms, 50, "ms", 1)
+    report.paragraph("## Targets")
+    report.table(["Target", "Measured", "Verdict"], targets.rows)
+    if targets.reasons:
+        report.paragraph("Why the misses (from the profiles and measurements of this code):")
+        for reason in targets.reasons:
+            report.add(f"- {reason}")
+        report.add()
+    return targets
