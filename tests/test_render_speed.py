@@ -80,7 +80,7 @@ def test_sample_posts_render_as_before() -> None:
 def test_a_text_without_marks_skips_the_extensions_that_need_them() -> None:
     # The point of it: plain prose does not pay for tables or abbreviations.
     assert extensions_for("plain words\n\nmore words", rendering.EXTENSIONS) == (
-        "fenced_code",
+        "pymdownx.superfences",
         "footnotes",
         "codehilite",
         "toc",
@@ -88,7 +88,7 @@ def test_a_text_without_marks_skips_the_extensions_that_need_them() -> None:
     assert "tables" in extensions_for("| a |\n|---|\n| 1 |", rendering.EXTENSIONS)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(
     st.lists(
         st.sampled_from(

@@ -318,7 +318,9 @@ def _render_chunk(
         status = 404 if task.file == NOT_FOUND_PAGE else 200
         if response.status_code != status:
             raise RuntimeError(f"{task.url} answered {response.status_code} while exporting")
-        changed = _write_if_changed(destination / task.file, response.get_data())
+        content = response.get_data()
+        response.close()  # a bundle file's answer holds the file open until closed
+        changed = _write_if_changed(destination / task.file, content)
         done.append((task.file, task.depends_on, changed))
 
     for task in todo:
