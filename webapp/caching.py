@@ -42,7 +42,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec
 
 from flask import Flask, current_app, g, make_response, request
@@ -55,6 +54,7 @@ from .cache_backends import Entry, RedisCache, RefusedValue, pack, refuse, safe_
 from .compression import choose_encoding, compress
 from .request_facts import VARY, Answering, not_modified, not_modified_headers
 from .security import HEADERS, security_headers
+from .site_version import site_version
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -69,23 +69,6 @@ P = ParamSpec("P")
 
 #: Headers kept from the view's response (and any htmx response header, HX-*).
 _STORED_HEADERS = ("Content-Type", "Content-Language")
-
-#: Settings that change what pages look like (beyond the content itself).
-_PAGE_SETTINGS = (
-    "TITLE",
-    "DESCRIPTION",
-    "AUTHOR",
-    "PAGE_SIZE",
-    "SITE_URL",
-    "FEED_LENGTH",
-    "TIMEZONE",
-    "SHOW_DRAFTS",
-    "SANITIZE",
-    "HSTS",
-    "HTTP_MAX_AGE",
-    "HTTP_STALE_WHILE_REVALIDATE",
-    "STATIC_EXPORT",
-)
 
 GENERATION_KEY = "generation"
 #: How long a worker trusts its copy of the generation counter.
@@ -116,19 +99,6 @@ def init_caching(app: Flask) -> None:
         if response.status_code >= 400:
             response.headers.setdefault("Cache-Control", "no-cache")
         return response
-
-
-def site_version(app: Flask) -> str:
-    """A digest of everything besides content that shapes a page."""
-    root = Path(__file__).resolve().parent.parent
-    hasher = hashlib.blake2b(digest_size=6)
-    for folder, pattern in (("webapp", "**/*.py"), ("templates", "**/*.html"), ("static", "**/*")):
-        for path in sorted((root / folder).glob(pattern)):
-            if path.is_file():
-                hasher.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    for name in _PAGE_SETTINGS:
-        hasher.update(f"{name}={app.config.get(name)!r}\0".encode())
-    return hasher.hexdigest()
 
 
 class Stored(NamedTuple):

@@ -36,6 +36,7 @@ from .posts.bundles import bundle_folder, open_bundle_file
 from .posts.models import Rendered
 from .request_facts import PARTIAL_REQUEST_HEADERS
 from .site_urls import SiteURL, site_urls
+from .site_version import site_version
 
 #: Marks a folder as an export (so freezing never empties a folder it did
 #: not make) and holds its manifest.
@@ -45,7 +46,6 @@ NOT_FOUND_PAGE = "404.html"
 _MISSING_URL = "/this-page-does-not-exist/"
 #: Below this many pages to render, one process is quicker than starting more.
 _PARALLEL_FROM = 64
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def site_outputs(app: Flask, library: Library) -> Iterator[Output]:
     need the application (the exported pages do not link them). A post's
     footnote fragments are written with its page, once its body is rendered.
     """
-    site = _site_digest(app)
+    site = site_version(app)
     every_post = _digest(site, [_post_facts(post) for post in library.posts])
     tag_names = [(item.tag.slug, item.tag.name, item.count) for item in library.tags]
     listing_frame = _digest(site, tag_names, len(library.posts))
@@ -192,23 +192,6 @@ def _digest(*inputs: object) -> str:
 def _post_facts(post: Post) -> tuple[object, ...]:
     """What a post shows that its file's bytes do not fix: its path and dates."""
     return (post.slug, post.digest, str(post.source), post.published, post.updated, post.draft)
-
-
-def _site_digest(app: Flask) -> str:
-    """Templates, static files, the application's code and its settings: what every page shows."""
-    digest = hashlib.blake2b(digest_size=16)
-    folders = [_PROJECT_ROOT / "templates", _PROJECT_ROOT / "static", Path(__file__).parent]
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
-    settings = {
-        key: value
-        for key, value in app.config.items()
-        if isinstance(value, str | int | float | bool | None)
-    }
-    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
-    return digest.hexdigest()
 
 
 def _file_for(url: str) -> str:
