@@ -45,13 +45,15 @@ def render_listing(
         endpoint = request.endpoint or "pages.tag"
         args: dict[str, Any] = {**(request.view_args or {}), "tags": canonical_tag_path(tags)}
         return redirect(url_for(endpoint, **args), 301)
-    listing = build_listing(library, tags, page, int(current_app.config["PAGE_SIZE"]))
+    # ?to=N: pages page..N at once, the URL "More posts" leaves in the address bar.
+    through = None if fragment else request.args.get("to", type=int)
+    listing = build_listing(library, tags, page, int(current_app.config["PAGE_SIZE"]), through)
     template = "partials/post_list.html" if fragment else "pages/listing.html"
     return render_template(template, listing=listing, library=library, fragment=fragment)
 
 
 @bp.get("/")
-@cached_response(query_args=("tag",))
+@cached_response(query_args=("tag", "to"))
 def index() -> Response | str:
     # WordPress-style ?tag=a links (and ?tag=a&tag=b) lead to the tag page.
     if wanted := [slug for slug in request.args.getlist("tag") if slug]:
@@ -61,7 +63,7 @@ def index() -> Response | str:
 
 
 @bp.get("/page/<int:page>/")
-@cached_response()
+@cached_response(query_args=("to",))
 def index_page(page: int) -> Response | str:
     if page == 1:
         return redirect(url_for("pages.index"), 301)
@@ -69,13 +71,13 @@ def index_page(page: int) -> Response | str:
 
 
 @bp.get("/tags/<tags>/")
-@cached_response()
+@cached_response(query_args=("to",))
 def tag(tags: str) -> Response | str:
     return render_listing(tags, 1)
 
 
 @bp.get("/tags/<tags>/page/<int:page>/")
-@cached_response()
+@cached_response(query_args=("to",))
 def tag_page(tags: str, page: int) -> Response | str:
     if page == 1:
         return redirect(url_for("pages.tag", tags=tags), 301)
