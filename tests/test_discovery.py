@@ -175,7 +175,7 @@ def test_search_ranks_titles_first_and_highlights_matches(site: Flask) -> None:
     assert titles(page) == ["Notes on caching", "The Boring Advantage"]
     assert page.select_one("ol.results h2 mark").get_text() == "caching"
     assert "Caching" in [m.get_text() for m in page.select("ol.results .snippet mark")]
-    assert page.select_one(".result-count").get_text() == "Posts matching “caching”, best first:"
+    assert page.select_one(".result-count").get_text() == "2 posts match “caching”, best first:"
 
 
 def test_search_matches_prefixes_phrases_and_tags(site: Flask) -> None:

@@ -102,6 +102,7 @@ def search_context() -> dict[str, Any]:
     page = request.args.get("page", 1, type=int) or 1
     library = current_library()
     hits: list[tuple[Post, Hit]] = []
+    total = 0
     more_url = None
     building = False
     if query and 1 <= page <= 100:
@@ -119,12 +120,14 @@ def search_context() -> dict[str, Any]:
             offset=(page - 1) * SEARCH_PAGE_SIZE,
         )
         hits = [(post, hit) for hit in results.hits if (post := library.get(hit.slug))]
+        total = results.total
         if results.more:
             more_url = url_for("pages.search", q=query, page=page + 1)
     return {
         "query": query,
         "page": page,
         "hits": hits,
+        "total": total,
         "more_url": more_url,
         "building": building,
         "library": library,
