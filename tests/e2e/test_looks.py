@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 POST = "/posts/the-boring-advantage/"
 
@@ -42,3 +42,48 @@ def test_listing_summaries_do_not_start_with_a_tldr_label(page: Page, site: str)
     for summary in summaries:
         assert not summary.upper().startswith(("TLDR", "TL;DR")), summary
         assert summary[0].isupper(), summary
+
+
+CODE_POST = "/posts/a-tiny-cache-in-python/"
+
+
+def stylesheets(page: Page) -> list[str]:
+    return page.locator("link[rel=stylesheet]").evaluate_all("links => links.map(l => l.href)")
+
+
+def test_syntax_colours_load_only_on_pages_with_code(page: Page, site: str) -> None:
+    for path in ("/", POST, "/tags/"):
+        page.goto(site + path)
+        assert not any("highlight.css" in href for href in stylesheets(page)), path
+    page.goto(site + CODE_POST)
+    assert any("highlight.css" in href for href in stylesheets(page))
+
+
+def test_a_code_block_has_a_copy_button(make_page, site: str) -> None:  # type: ignore[no-untyped-def]
+    page, _ = make_page(
+        viewport={"width": 1280, "height": 900}, permissions=["clipboard-read", "clipboard-write"]
+    )
+    page.goto(site + CODE_POST)
+    block = page.locator(".post-body .highlight").first
+    button = block.get_by_role("button", name="Copy code")
+    button.click()
+    expect(button).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == block.locator("pre code").inner_text().rstrip("\n")
+    assert "@lru_cache(maxsize=1024)" in copied
+
+
+def test_a_code_block_wider_than_the_column_shows_it_scrolls(make_page, site: str) -> None:  # type: ignore[no-untyped-def]
+    page, _ = make_page(viewport={"width": 390, "height": 844})
+    page.goto(site + CODE_POST)
+    wide = page.locator(".post-body pre[data-scrolls]").first
+    expect(wide).to_be_attached()
+    # The shaded edge is there until the end is reached, and the keyboard can scroll it.
+    shade = wide.evaluate("e => getComputedStyle(e).backgroundImage")
+    assert "gradient" in shade
+    assert wide.get_attribute("tabindex") == "0"
+    wide.focus()
+    page.keyboard.press("End")
+    wide.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    expect(wide).to_have_attribute("data-at-end", "")
+    assert "gradient" not in wide.evaluate("e => getComputedStyle(e).backgroundImage")
