@@ -64,7 +64,10 @@ def site(write_post: WritePost, make_app: Any) -> Flask:
 def feed(client: FlaskClient, url: str) -> Any:
     response = client.get(url)
     assert response.status_code == 200
-    assert response.content_type == "application/atom+xml; charset=utf-8"
+    # Served as XML, which browsers show with its stylesheet (Chromium shows
+    # application/atom+xml as plain text); readers know Atom by its root element.
+    assert response.content_type == "application/xml; charset=utf-8"
+    assert b'<?xml-stylesheet type="text/css" href="/static/css/feed.css?v=' in response.data
     parsed = feedparser.parse(response.data)
     assert not parsed.bozo, parsed.bozo_exception
     return parsed

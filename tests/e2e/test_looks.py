@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import SCREENSHOTS
+
 POST = "/posts/the-boring-advantage/"
 
 
@@ -87,3 +89,21 @@ def test_a_code_block_wider_than_the_column_shows_it_scrolls(make_page, site: st
     wide.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
     expect(wide).to_have_attribute("data-at-end", "")
     assert "gradient" not in wide.evaluate("e => getComputedStyle(e).backgroundImage")
+
+
+def test_subscribe_opens_a_styled_feed_that_says_what_a_feed_is(page: Page, site: str) -> None:
+    page.goto(site + "/")
+    page.locator(".site-footer a", has_text="Subscribe").click()
+    expect(page).to_have_url(site + "/feed.xml")
+    root = page.evaluate(
+        """() => ({tag: document.documentElement.tagName,
+                   display: getComputedStyle(document.documentElement).display,
+                   note: getComputedStyle(document.documentElement, '::before').content,
+                   content: [...document.querySelectorAll('entry > content')]
+                       .every(e => getComputedStyle(e).display === 'none')})"""
+    )
+    assert root["tag"] == "feed" and root["display"] == "block", root
+    assert "web feed" in root["note"] and "feed reader" in root["note"], root
+    assert root["content"], root  # escaped HTML is not shown as text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "feed.png"))
