@@ -26,6 +26,7 @@ from .blog import current_library, get_blog
 from .caching import cached_response
 from .htmx import is_partial_request
 from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
+from .nearest import not_found_context
 from .posts import Post, PostError, Rendered
 from .posts.reader import is_bundle_file, is_inside, normalize_path
 from .posts.search import MAX_QUERY_CHARS, Hit
@@ -217,7 +218,9 @@ def _error_page(error: HTTPException) -> str:
     template = "partials/error.html" if is_partial_request() else "pages/error.html"
     listing_target = request.headers.get("HX-Target", "").endswith("#listing")
     try:
-        return render_template(template, error=error, listing_target=listing_target)
+        return render_template(
+            template, error=error, listing_target=listing_target, **not_found_context(error.code)
+        )
     except Exception:
         log.exception("error page failed to render")
         return "<!doctype html><title>Error</title><p>Something went wrong.</p>"

@@ -107,3 +107,10 @@ def test_subscribe_opens_a_styled_feed_that_says_what_a_feed_is(page: Page, site
     assert root["content"], root  # escaped HTML is not shown as text
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "feed.png"))
+
+
+def test_tag_labels_are_shown_in_one_case(page: Page, site: str) -> None:
+    page.goto(site + "/")
+    labels = page.locator("#listing a.tag").all_inner_texts()
+    assert any("business" in label for label in labels)  # written "Business" in a post
+    assert all(label == label.lower() for label in labels), labels
