@@ -12,6 +12,9 @@ from tests.e2e.conftest import POPOVER_CLOSED, POPOVER_OPEN, PageProblems
 
 POST = "/posts/the-boring-advantage/"
 
+# Each test drives Chromium against a real server.
+pytestmark = pytest.mark.slow
+
 
 MakePage = Callable[..., tuple[Page, PageProblems]]
 

@@ -9,6 +9,9 @@ from tests.e2e.conftest import SCREENSHOTS
 
 POST = "/posts/the-boring-advantage/"
 
+# Each test drives Chromium against a real server.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_footer_lines_up_with_the_column(page: Page, site: str, width: int) -> None:

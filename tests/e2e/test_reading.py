@@ -30,6 +30,9 @@ PAGES = {
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
+# Each test drives Chromium against a real server.
+pytestmark = pytest.mark.slow
+
 
 def open_page(make_page: MakePage, site: str, path: str, **options: object) -> Page:
     page, problems = make_page(**options)

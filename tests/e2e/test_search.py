@@ -9,6 +9,9 @@ from playwright.sync_api import Page, expect
 
 CACHE_POST = "A Tiny Cache, and When Not to Use It"
 
+# Each test drives Chromium against a real server.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("query", ["lru_cache", "cache_info", "lru cache", "caches"])
 def test_the_header_box_finds_identifiers_as_typed_and_by_their_parts(
