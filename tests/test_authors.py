@@ -48,7 +48,7 @@ def test_a_scheduled_post_appears_at_its_moment_everywhere(
         assert titles(app, url) == ["Already out"]
     assert client.get("/posts/soon/").status_code == 404
     tag_counts = parse(client.get("/tags/")).select_one(".tag-cloud a").get_text(" ", strip=True)
-    assert tag_counts == "essay 1"
+    assert tag_counts == "essay 1 post"
 
     blog.now = lambda: datetime(2025, 6, 2, 7, 0, tzinfo=UTC)  # 09:00 in Paris
     for url in ("/", "/tags/essay/"):

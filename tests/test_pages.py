@@ -52,16 +52,16 @@ def test_every_tag_control_is_a_real_link_that_htmx_can_swap(
     page = parse(client.get("/"))
     filters = page.select("nav.tag-filter a")
     assert [(a.get_text(" ", strip=True), a["href"]) for a in filters] == [
-        ("All posts 1", "/"),
-        ("business 1", "/tags/business/"),
-        ("essay 1", "/tags/essay/"),
+        ("All posts 1 post", "/"),
+        ("business 1 post", "/tags/business/"),
+        ("essay 1 post", "/tags/essay/"),
     ]
     assert filters[0]["aria-current"] == "page"
     for link in page.select("#listing a.tag"):
-        assert link["hx-get"] == "/partials" + link["href"]
-        assert link["hx-target"] == "#listing"
-        assert link["hx-swap"] == "outerHTML"
-        assert link["hx-push-url"] == link["href"]
+        assert link["data-hx-get"] == "/partials" + link["href"]
+        assert link["data-hx-target"] == "#listing"
+        assert link["data-hx-swap"] == "outerHTML"
+        assert link["data-hx-push-url"] == link["href"]
 
 
 def test_the_post_page(write_post: WritePost, client: FlaskClient) -> None:
@@ -74,7 +74,7 @@ def test_the_post_page(write_post: WritePost, client: FlaskClient) -> None:
     assert article.h1.get_text() == "The Post"
     assert article.time["datetime"] == "2024-08-08T00:00:00+00:00"
     assert [a["href"] for a in article.select("ul.tags a")] == ["/tags/essay/"]
-    assert not article.select("ul.tags a[hx-get]")  # no listing to swap on a post page
+    assert not article.select("ul.tags a[data-hx-get]")  # no listing to swap on a post page
     body = article.select_one(".post-body")
     assert body.blockquote.get_text(strip=True) == "A block quote."
     assert body.select_one("pre .nb").get_text() == "print"
@@ -126,8 +126,8 @@ def test_tags_page_lists_every_tag_with_its_count(
     write_post("c.md", tags='["essay"]')
     page = parse(client.get("/tags/"))
     assert [a.get_text(" ", strip=True) for a in page.select(".tag-cloud a")] == [
-        "essay 3",
-        "python 1",
+        "essay 3 posts",
+        "python 1 post",
     ]
 
 

@@ -88,7 +88,7 @@ def test_every_reference_names_a_fragment_that_exists(
     refs = page.select("a.footnote-ref")
     assert len(refs) == 2
     for ref in refs:
-        url = "/posts/a/" + ref["hx-get"]  # relative to the post's own URL
+        url = "/posts/a/" + ref["data-hx-get"]  # relative to the post's own URL
         assert client.get(url, headers=HTMX_PARTIAL).status_code == 200
 
 
@@ -127,32 +127,34 @@ def test_more_posts_appends_the_next_page(write_post: WritePost, make_app) -> No
     # (which it pushes, so reload and Back show what was on screen) and takes
     # page 2's posts from it.
     assert more["href"] == "/tags/essay/page/2/"
-    assert more["hx-get"] == "/tags/essay/?to=2"
+    assert more["data-hx-get"] == "/tags/essay/?to=2"
     assert more["data-hx-push-url"] == "true"
-    assert more["hx-target"] == "#post-list"
-    assert more["hx-swap"] == "beforeend ignoreTitle:true"
+    assert more["data-hx-target"] == "#post-list"
+    assert more["data-hx-swap"] == "beforeend ignoreTitle:true"
     both = parse(
-        client.get(more["hx-get"], headers={"HX-Request": "true", "HX-Request-Type": "partial"})
+        client.get(
+            more["data-hx-get"], headers={"HX-Request": "true", "HX-Request-Type": "partial"}
+        )
     )
     assert [a.get_text() for a in both.select("ol.post-list h2 a")] == [
         f"Post {n}" for n in (5, 4, 3, 2)
     ]
-    items = both.select(more["hx-select"])
+    items = both.select(more["data-hx-select"])
     assert [item.select_one("h2 a").get_text() for item in items] == ["Post 3", "Post 2"]
-    next_more = both.select_one(more["hx-select-oob"] + " a")
+    next_more = both.select_one(more["data-hx-select-oob"] + " a")
     assert next_more["href"] == "/tags/essay/page/3/"
-    assert next_more["hx-get"] == "/tags/essay/?to=3"
+    assert next_more["data-hx-get"] == "/tags/essay/?to=3"
     last = parse(client.get("/tags/essay/page/3/"))
     assert last.select_one("#more-posts").find("a") is None  # nothing more to load
     newer = last.select_one(".pager a[rel=prev]")
-    assert (newer["href"], newer["hx-get"]) == (
+    assert (newer["href"], newer["data-hx-get"]) == (
         "/tags/essay/page/2/",
         "/partials/tags/essay/page/2/",
     )
     # Starting from page 2, the URL keeps the first page shown.
     second = parse(client.get("/tags/essay/page/2/"))
     assert second.select_one("#listing-title").get_text() == "Posts tagged “essay”, page 2"
-    assert second.select_one("#more-posts a")["hx-get"] == "/tags/essay/page/2/?to=3"
+    assert second.select_one("#more-posts a")["data-hx-get"] == "/tags/essay/page/2/?to=3"
     both = parse(client.get("/tags/essay/page/2/?to=3"))
     assert both.select_one("#listing-title").get_text() == "Posts tagged “essay”, pages 2–3"
     assert [a.get_text() for a in both.select("ol.post-list h2 a")] == [
@@ -195,3 +197,15 @@ def test_search_has_one_title_as_a_page_and_as_a_fragment(
             client.get("/partials/search/", query_string={"q": query}, headers=HTMX_PARTIAL)
         )
         assert fragment.title.get_text() == page.title.get_text(), query
+
+
+def test_a_query_string_never_changes_what_the_plain_url_serves(
+    write_post: WritePost, make_app
+) -> None:  # type: ignore[no-untyped-def]
+    for day in range(1, 6):
+        write_post(f"p{day}.md", title=f"Post {day}", date=f"2024-01-0{day}")
+    client = make_app(PAGE_SIZE=2, CACHE_TYPE="SimpleCache").test_client()
+    titles = lambda url: [a.get_text() for a in parse(client.get(url)).select("ol.post-list h2 a")]  # noqa: E731
+    assert titles("/?to=3") == [f"Post {n}" for n in (5, 4, 3, 2, 1)]
+    assert titles("/") == ["Post 5", "Post 4"]
+    assert titles("/?to=2") == ["Post 5", "Post 4", "Post 3", "Post 2"]

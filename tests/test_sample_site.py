@@ -46,5 +46,5 @@ def test_every_sample_page_and_fragment_answers(sample_app: Flask) -> None:
     for post in library.posts:
         page = parse(client.get(f"/posts/{post.slug}/"))
         for ref in page.select("a.footnote-ref"):
-            url = f"/posts/{post.slug}/{ref['hx-get']}"
+            url = f"/posts/{post.slug}/{ref['data-hx-get']}"
             assert client.get(url, headers=HTMX_PARTIAL).status_code == 200, url

@@ -32,15 +32,15 @@ def test_the_export_holds_every_page_and_fragment(
     assert not index.select("a[href='/search/']")  # no search without the application
     # Every link a reader or htmx can follow leads to a file.
     for document in out.rglob("*.html"):
-        for link in page(document).select("[href^='/'], [hx-get^='/']"):
-            target = (link.get("hx-get") or link["href"]).split("#")[0].split("?")[0]
+        for link in page(document).select("[href^='/'], [data-hx-get^='/']"):
+            target = (link.get("data-hx-get") or link["href"]).split("#")[0].split("?")[0]
             file = out / target.lstrip("/")
             assert file.is_file() or (file / "index.html").is_file(), (document, target)
     fragment = page(out / "partials/tags/essay/index.html")
     assert fragment.html is None and fragment.section["id"] == "listing"
     post = page(out / "posts/the-boring-advantage/index.html")
     for ref in post.select("a.footnote-ref"):
-        note = out / "posts/the-boring-advantage" / ref["hx-get"] / "index.html"
+        note = out / "posts/the-boring-advantage" / ref["data-hx-get"] / "index.html"
         assert page(note).select_one(".footnote-text"), note
     assert (out / "404.html").read_text().count("Not found") >= 1
     assert "https://blog.example/posts/the-boring-advantage/" in (out / "feed.xml").read_text()

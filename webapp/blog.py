@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from flask import Flask, current_app, g
 
 from .posts import ContentFolder, Library, ReaderSettings, Renderer, summarize
 from .posts.search import SearchIndex
+from .posts.sqlite import NotPrivate
 
 log = logging.getLogger(__name__)
 
@@ -74,24 +76,42 @@ class Blog:
 
     @cached_property
     def search_index(self) -> SearchIndex:
-        """The full-text index, in a file every worker on this host shares."""
-        return SearchIndex(self.search_index_path)
+        """The full-text index, in a file every worker on this host shares
+        (or, if that file cannot be used, in one of this process's own)."""
+        try:
+            return SearchIndex(self.search_index_path)
+        except (NotPrivate, OSError, sqlite3.Error) as error:
+            # A new name, made 0700 by this process: no one else's to plant.
+            own = Path(tempfile.mkdtemp(prefix="marginalia-search-")) / "search.sqlite3"
+            log.warning(
+                "not using the search index %s (BLOG_SEARCH_INDEX): %s;"
+                " this process keeps its own in %s",
+                self.search_index_path,
+                error,
+                own,
+            )
+            return SearchIndex(own)
 
     def library(self, now: datetime | None = None) -> Library:
         return self.folder.library(now or self.now(), drafts=self.show_drafts)
 
 
+def _private_folder() -> Path:
+    """This user's folder in the system's temporary directory (made 0700 when
+    first used; refused if someone else made it or links it elsewhere)."""
+    return Path(tempfile.gettempdir()) / f"marginalia-{os.getuid()}"
+
+
 def _default_index_path(root: Path) -> Path:
-    """One index per content folder, in the system's temporary directory."""
+    """One search index per content folder, in this user's own folder."""
     name = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
-    return Path(tempfile.gettempdir()) / f"marginalia-search-{name}.sqlite3"
+    return _private_folder() / f"search-{name}.sqlite3"
 
 
 def _default_store_path(root: Path) -> Path:
-    """One post store per content folder, in a folder of this user's own in
-    the system's temporary directory."""
+    """One post store per content folder, in this user's own folder."""
     name = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
-    return Path(tempfile.gettempdir()) / f"marginalia-{os.getuid()}" / f"posts-{name}.sqlite3"
+    return _private_folder() / f"posts-{name}.sqlite3"
 
 
 def get_blog() -> Blog:

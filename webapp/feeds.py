@@ -15,6 +15,8 @@ from .blog import current_library
 from .caching import cached_response
 from .listing import canonical_tag_path, parse_tags
 from .posts import Post, PostError, Tag
+from .posts.sanitizing import sanitize
+from .posts.sidenotes import without_sidenotes
 from .urls import absolute_url, portable_html, site_root
 
 log = logging.getLogger(__name__)
@@ -73,7 +75,10 @@ def _feed(posts: Sequence[Post], tags: tuple[Tag, ...]) -> Response:
         if post.summary:
             entry.summary(post.summary)
         try:
-            entry.content(portable_html(post.html, url), type="html")
+            content = portable_html(without_sidenotes(post.html), url)
+            if config["SANITIZE"]:  # last, on the exact HTML the feed carries
+                content = sanitize(content, feed=True)
+            entry.content(content, type="html")
         except PostError as error:  # one broken post must not take the feed with it
             log.error("%s", error)
         for tag in library.display_tags(post):

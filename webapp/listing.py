@@ -112,6 +112,8 @@ def build_listing(
 ) -> Listing:
     """The posts on pages ``page`` to ``through`` (default: one page); 404 past the last page."""
     posts = library.by_tag(*(tag.slug for tag in tags))
+    if tags and not posts:
+        abort(404, description="No post has all of these tags.")
     pages = max(1, math.ceil(len(posts) / page_size))
     if not 1 <= page <= pages:
         abort(404, description=f"There is no page {page}; the last page is {pages}.")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urljoin
 
 from flask import current_app, request, url_for
+
+from .posts.sanitizing import Attributes, is_htmx_attribute, rewrite_start_tags
 
 
 def site_root() -> str:
@@ -28,11 +29,21 @@ def absolute_path(path: str) -> str:
     return site_root() + path
 
 
-_URL_ATTRIBUTE = re.compile(r"""\b(href|src)=(["'])(.*?)\2""")
-_HTMX_ATTRIBUTE = re.compile(r"""\s+hx-[a-z-]+=(["']).*?\1""")
-
-
 def portable_html(html: str, base: str) -> str:
-    """HTML that works away from the page: absolute links, no htmx attributes (for feeds)."""
-    html = _HTMX_ATTRIBUTE.sub("", html)
-    return _URL_ATTRIBUTE.sub(lambda m: f"{m[1]}={m[2]}{urljoin(base, m[3])}{m[2]}", html)
+    """HTML that works away from the page: absolute links, no htmx attributes (for feeds).
+
+    Tags are rewritten as parsed (text that looks like an attribute stays
+    text); a sanitised site sanitises the result afterwards.
+    """
+
+    def portable(tag: str, attrs: Attributes) -> Attributes | None:
+        kept: Attributes = []
+        for name, value in attrs:
+            if is_htmx_attribute(name):
+                continue
+            if name in ("href", "src") and value is not None:
+                value = urljoin(base, value)
+            kept.append((name, value))
+        return None if kept == attrs else kept
+
+    return rewrite_start_tags(html, portable)

@@ -1,9 +1,10 @@
-"""Full pages. The only place a missing post or tag becomes a 404."""
+"""Full pages. A missing post becomes a 404 here; listings (``listing``) and
+fragments (``partials``) make their own for a missing tag, page or note, and
+every error page is rendered by ``register_error_handlers``."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -15,20 +16,20 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from werkzeug.exceptions import HTTPException, InternalServerError
-from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
 from .blog import current_library, get_blog
+from .bundle_files import send_bundle_file
 from .caching import cached_response
 from .htmx import is_partial_request
 from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
 from .nearest import not_found_context
 from .posts import Post, PostError, Rendered
-from .posts.reader import is_bundle_file, is_inside, normalize_path
+from .posts.bundles import bundle_folder, open_bundle_file
+from .posts.fields import normalize_path
 from .posts.search import MAX_QUERY_CHARS, Hit
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def render_listing(
 
 
 @bp.get("/")
-@cached_response(query_args=("tag", "to"))
+@cached_response()
 def index() -> Response | str:
     # WordPress-style ?tag=a links (and ?tag=a&tag=b) lead to the tag page.
     if wanted := [slug for slug in request.args.getlist("tag") if slug]:
@@ -64,7 +65,7 @@ def index() -> Response | str:
 
 
 @bp.get("/page/<int:page>/")
-@cached_response(query_args=("to",))
+@cached_response()
 def index_page(page: int) -> Response | str:
     if page == 1:
         return redirect(url_for("pages.index"), 301)
@@ -72,13 +73,13 @@ def index_page(page: int) -> Response | str:
 
 
 @bp.get("/tags/<tags>/")
-@cached_response(query_args=("to",))
+@cached_response()
 def tag(tags: str) -> Response | str:
     return render_listing(tags, 1)
 
 
 @bp.get("/tags/<tags>/page/<int:page>/")
-@cached_response(query_args=("to",))
+@cached_response()
 def tag_page(tags: str, page: int) -> Response | str:
     if page == 1:
         return redirect(url_for("pages.tag", tags=tags), 301)
@@ -100,13 +101,13 @@ SEARCH_PAGE_SIZE = 10
 def search_context() -> dict[str, Any]:
     """The query (tidied), one page of its results, and the next page's URL if any."""
     query = " ".join(request.args.get("q", "").split())[:MAX_QUERY_CHARS]
-    page = request.args.get("page", 1, type=int) or 1
+    page = _search_page(request.args.get("page", "1"))
     library = current_library()
     hits: list[tuple[Post, Hit]] = []
     total = 0
     more_url = None
     building = False
-    if query and 1 <= page <= 100:
+    if query:
         blog = get_blog()
         snapshot = blog.folder.snapshot()
         # Never keep a reader waiting on an index being written elsewhere:
@@ -135,8 +136,16 @@ def search_context() -> dict[str, Any]:
     }
 
 
+def _search_page(text: str) -> int:
+    """The results page asked for: 1 to 100, or a 404 (``?page=abc`` is not a page)."""
+    page = int(text) if text.isdigit() and len(text) <= 3 else 0
+    if not 1 <= page <= 100:
+        abort(404, description="There is no such page of results.")
+    return page
+
+
 @bp.get("/search/")
-@cached_response(query_args=("q", "page"))
+@cached_response(store=False)
 def search() -> str | tuple[str, int, dict[str, str]]:
     context = search_context()
     page = render_template("pages/search.html", **context)
@@ -147,15 +156,13 @@ def search() -> str | tuple[str, int, dict[str, str]]:
 
 @bp.get("/posts/<slug>/<path:filename>")
 def bundle_file(slug: str, filename: str) -> Response:
-    """A file beside a post in its page bundle (a folder holding index.md)."""
+    """A file beside a visible post in its page bundle (see ``posts.bundles``)."""
     post = current_library().get(slug)
-    if post is None or post.source.name != "index.md" or not is_bundle_file(filename):
+    bundle = bundle_folder(post.source) if post is not None else None
+    file = None if bundle is None else open_bundle_file(get_blog().folder.root, bundle, filename)
+    if file is None:
         abort(404)
-    folder = get_blog().folder.root / post.source.parent
-    path = safe_join(str(folder), filename)
-    if path is None or not is_inside(Path(path), get_blog().folder.root):
-        abort(404)
-    return send_from_directory(folder, filename, max_age=3600)
+    return send_bundle_file(file, filename, sanitized=bool(current_app.config["SANITIZE"]))
 
 
 @bp.get("/tags/")

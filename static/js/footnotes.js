@@ -1,35 +1,55 @@
-// Footnote popovers.
+// Footnote popovers, where there is no margin for sidenotes.
 //
 // Each reference is a plain link to its note (#fn-N) that also carries
-// hx-get="footnotes/N/" and hx-trigger="footnote-open": this script decides
-// when a note should open and fires that event; htmx fetches the note's
-// fragment into #footnote-popover-content; this script then shows the
-// popover beside the reference.
+// data-hx-get="footnotes/N/" and data-hx-trigger="footnote-open": this
+// script decides when a note should open and fires that event; htmx fetches
+// the note's fragment into #footnote-popover-content; this script then shows
+// the popover beside the reference. Each note is fetched once per page view:
+// the answer is kept and reused, so reopening a note costs nothing and works
+// offline.
+//
+// On wide screens the renderer's copy of the note (.sidenote, right after
+// the reference) is already in the margin: there the reference stays a
+// plain link and no popover opens.
 //
 // Opens on hover (after a short delay), on keyboard focus and on tap.
-// Stays open while the pointer is over it. Escape or a click outside
-// closes it and returns focus to the reference. The popover follows the
-// reference in document order, so Tab moves from the reference into the
-// note's links. Without JavaScript, the reference simply jumps to the note.
+// Stays open while the pointer is over it, and while the reader clicks,
+// taps or selects text inside it. Escape or a click outside closes it and
+// returns focus to the reference. The popover follows the reference in
+// document order, so Tab moves from the reference into the note's links.
+// Without JavaScript, the reference simply jumps to the note.
 (() => {
   "use strict";
 
   const OPEN_DELAY_MS = 300;
   const CLOSE_DELAY_MS = 300;
+  const LOADING_DELAY_MS = 150;
   const MARGIN_PX = 8;
-  const GAP_PX = 6;
-  const REFERENCE = "a.footnote-ref[hx-get]";
+  const GAP_PX = 10;
+  const REFERENCE = "a.footnote-ref[data-hx-get]";
 
   let active = null; // the reference whose note is open (or opening)
   let openedBy = null; // "hover" | "focus" | "click"
   let openTimer = 0;
   let closeTimer = 0;
+  let loadingTimer = 0;
   let restoringFocus = false;
+  const answers = new Map(); // fragment URL -> the note's HTML, for this page view
 
   const popover = () => document.getElementById("footnote-popover");
   const content = () => document.getElementById("footnote-popover-content");
   const referenceFrom = (node) => (node instanceof Element ? node.closest(REFERENCE) : null);
   const insidePopover = (node) => node instanceof Node && !!popover()?.contains(node);
+  const fragmentUrl = (ref) => new URL(ref.getAttribute("data-hx-get"), document.baseURI).href;
+
+  // The note's copy beside the reference, when the stylesheet shows it.
+  function visibleSidenote(ref) {
+    const sup = ref.closest("sup");
+    let next = sup?.nextElementSibling;
+    if (next && next === popover()) next = next.nextElementSibling;
+    if (!next?.classList.contains("sidenote")) return null;
+    return getComputedStyle(next).display === "none" ? null : next;
+  }
 
   function prepare(root) {
     const panel = popover();
@@ -44,7 +64,7 @@
     clearTimeout(openTimer);
     clearTimeout(closeTimer);
     const panel = popover();
-    if (!panel) return;
+    if (!panel || visibleSidenote(ref)) return;
     if (active === ref) {
       // A click or focus makes an open note stay until dismissed.
       if (how !== "hover") openedBy = how;
@@ -54,23 +74,53 @@
     active = ref;
     openedBy = how;
     ref.setAttribute("aria-expanded", "true");
-    panel.setAttribute("aria-label", `Footnote ${ref.textContent.trim()}`);
-    (ref.closest("sup") || ref).after(panel);
+    const number = ref.textContent.trim();
+    panel.setAttribute("aria-label", `Footnote ${number}`);
+    // After the reference (and its hidden sidenote): Tab goes from one into the other.
+    const sup = ref.closest("sup") || ref;
+    const sidenote = sup.nextElementSibling?.classList.contains("sidenote")
+      ? sup.nextElementSibling
+      : null;
+    (sidenote || sup).after(panel);
+    const known = answers.get(fragmentUrl(ref));
+    if (known !== undefined) {
+      content()?.replaceChildren(fromHtml(known));
+      show();
+      return;
+    }
     panel.dataset.state = "loading";
+    clearTimeout(loadingTimer);
+    // A slow answer shows that it is coming; a quick one never flashes this.
+    loadingTimer = setTimeout(() => {
+      if (active !== ref || panel.dataset.state !== "loading") return;
+      const message = document.createElement("p");
+      message.className = "footnote-loading";
+      message.setAttribute("role", "status");
+      message.textContent = `Loading note ${number}…`;
+      content()?.replaceChildren(message);
+      show("loading");
+    }, LOADING_DELAY_MS);
     htmx.trigger(ref, "footnote-open");
   }
 
-  function show() {
+  function fromHtml(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html;
+    return template.content;
+  }
+
+  function show(state = "open") {
     const panel = popover();
     if (!panel || !active) return;
-    panel.dataset.state = "open";
+    panel.dataset.state = state;
     if (!panel.matches(":popover-open")) panel.showPopover();
-    place(panel, active);
+    placeWhenSettled(panel, active);
   }
 
   function close({ restoreFocus }) {
     clearTimeout(openTimer);
     clearTimeout(closeTimer);
+    clearTimeout(loadingTimer);
     const panel = popover();
     const ref = active;
     active = null;
@@ -93,36 +143,76 @@
     closeTimer = setTimeout(() => close({ restoreFocus: false }), CLOSE_DELAY_MS);
   }
 
-  // Below the reference, or above it when there is no room below; always
-  // inside the viewport horizontally, so it fits a phone's screen.
+  // Placed once the browser has finished any scrolling that focusing the
+  // reference started, so "is there room below?" is asked of the final view.
+  function placeWhenSettled(panel, ref) {
+    place(panel, ref);
+    requestAnimationFrame(() => {
+      if (active === ref) place(panel, ref);
+    });
+    const again = () => {
+      if (active === ref && panel.matches(":popover-open")) place(panel, ref);
+    };
+    window.addEventListener("scrollend", again, { once: true });
+    setTimeout(() => window.removeEventListener("scrollend", again), 1000);
+  }
+
+  // Below the reference when there is room, else above it; never over it.
+  // A note opened on purpose (click, tap, keyboard) that has room neither
+  // below nor above scrolls the page up a little so it fits below, rather
+  // than covering the lines that lead to the reference. The note's height is
+  // bounded by the stylesheet; a longer note scrolls inside it.
   function place(panel, ref) {
     const viewportWidth = document.documentElement.clientWidth;
-    const box = ref.getBoundingClientRect();
+    const viewportHeight = window.innerHeight;
+    let box = ref.getBoundingClientRect();
     const width = Math.min(panel.offsetWidth, viewportWidth - 2 * MARGIN_PX);
     const height = panel.offsetHeight;
+    const roomBelow = viewportHeight - MARGIN_PX - (box.bottom + GAP_PX);
+    const roomAbove = box.top - GAP_PX - MARGIN_PX;
+    let side = "below";
+    if (height > roomBelow) {
+      if (openedBy !== "hover" && box.top - (height - roomBelow) >= MARGIN_PX) {
+        window.scrollBy({ top: height - roomBelow, behavior: "instant" });
+        box = ref.getBoundingClientRect();
+      } else if (height <= roomAbove) {
+        side = "above";
+      }
+    }
     let left = box.left + box.width / 2 - width / 2;
     left = Math.max(MARGIN_PX, Math.min(left, viewportWidth - width - MARGIN_PX));
-    let top = box.bottom + GAP_PX;
-    const fitsBelow = top + height <= window.innerHeight - MARGIN_PX;
-    const fitsAbove = box.top - GAP_PX - height >= MARGIN_PX;
-    if (!fitsBelow && fitsAbove) top = box.top - GAP_PX - height;
+    const top = side === "below" ? box.bottom + GAP_PX : box.top - GAP_PX - height;
+    panel.dataset.side = side;
+    // The arrow points at the reference's middle, wherever the note had to shift.
+    const arrow = Math.max(12, Math.min(box.left + box.width / 2 - left, width - 12));
+    panel.style.setProperty("--arrow-x", `${arrow}px`);
     panel.style.left = `${left + window.scrollX}px`;
     panel.style.top = `${top + window.scrollY}px`;
   }
 
-  // htmx events: only the open reference's answer may fill the popover.
+  // htmx events: every note's answer is kept; only the open reference's fills the popover.
+  document.addEventListener("htmx:after:request", (event) => {
+    const ctx = event.detail?.ctx;
+    const source = ctx?.sourceElement;
+    if (referenceFrom(source) && ctx.response?.status === 200 && typeof ctx.text === "string") {
+      answers.set(fragmentUrl(source), ctx.text);
+    }
+  });
   document.addEventListener("htmx:before:swap", (event) => {
     const source = event.detail?.ctx?.sourceElement;
     if (referenceFrom(source) && source !== active) event.preventDefault();
   });
   document.addEventListener("htmx:after:swap", (event) => {
     const source = event.detail?.ctx?.sourceElement;
-    if (source && source === active) show();
-    else prepare(document);
+    if (source && source === active) {
+      clearTimeout(loadingTimer);
+      show();
+    } else prepare(document);
   });
   document.addEventListener("htmx:error", (event) => {
     const source = event.detail?.ctx?.sourceElement;
     if (!source || source !== active) return;
+    clearTimeout(loadingTimer);
     // The network failed: offer the note in the list instead.
     const link = document.createElement("a");
     link.href = source.getAttribute("href");
@@ -164,14 +254,16 @@
     if (!active || openedBy === "hover") return;
     const to = event.relatedTarget;
     if (to === active || insidePopover(to)) return;
-    // Focus moved somewhere else on the page (Tab past the note).
-    if (to) close({ restoreFocus: false });
+    // A press inside the note focuses the note itself (it has tabindex=-1);
+    // anything else that takes focus means the reader moved on.
+    if (to && !pressInside) close({ restoreFocus: false });
   });
 
   // Click or tap: toggles; the note opens instead of the page jumping.
+  // Where the note is in the margin already, the link just jumps to the list.
   document.addEventListener("click", (event) => {
     const ref = referenceFrom(event.target);
-    if (!ref) return;
+    if (!ref || visibleSidenote(ref)) return;
     event.preventDefault();
     if (ref === active && openedBy === "click") close({ restoreFocus: true });
     else open(ref, "click");
@@ -189,10 +281,20 @@
   const CONTROL =
     'a[href], button, input, select, textarea, summary, [contenteditable], [tabindex]:not([tabindex="-1"])';
   let returnFocusTo = null;
+  let pressInside = false;
   document.addEventListener("pointerdown", (event) => {
-    if (!active || referenceFrom(event.target) || insidePopover(event.target)) return;
+    pressInside = insidePopover(event.target);
+    if (!active || referenceFrom(event.target) || pressInside) {
+      if (pressInside && openedBy === "hover") openedBy = "click"; // a press pins it
+      return;
+    }
     returnFocusTo = active;
     close({ restoreFocus: false });
+  });
+  document.addEventListener("pointerup", () => {
+    setTimeout(() => {
+      pressInside = false;
+    });
   });
   document.addEventListener("click", () => {
     const ref = returnFocusTo;
@@ -207,7 +309,10 @@
 
   const reposition = () => {
     const panel = popover();
-    if (active && panel?.matches(":popover-open")) place(panel, active);
+    if (!active || !panel?.matches(":popover-open")) return;
+    // Widened until the margin shows the note: the popover is not needed.
+    if (visibleSidenote(active)) close({ restoreFocus: false });
+    else place(panel, active);
   };
   window.addEventListener("resize", reposition);
 

@@ -21,6 +21,16 @@ from playwright.sync_api import (
 
 from tests.servers import PROJECT_ROOT, gunicorn
 
+E2E = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is slow: it starts a server and Chromium."""
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,8 +41,10 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 # Functions, not bare expressions: Playwright evaluates those without eval(),
 # which the site's Content-Security-Policy (on in these tests) forbids.
+# Open means showing its note, not "Loading note…" (shown while an answer is slow).
 POPOVER_OPEN = (
-    "() => document.getElementById('footnote-popover')?.matches(':popover-open') === true"
+    "() => { const p = document.getElementById('footnote-popover');"
+    " return p?.matches(':popover-open') === true && p.dataset.state === 'open'; }"
 )
 POPOVER_CLOSED = (
     "() => document.getElementById('footnote-popover')?.matches(':popover-open') === false"

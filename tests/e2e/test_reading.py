@@ -114,14 +114,20 @@ def test_long_form_typography(page: Page, site: str) -> None:
     page.goto(site + POST)
     metrics = page.evaluate(
         """() => {
-            // The longest paragraph: its characters over its full lines.
+            // The longest paragraph: its characters over its full lines (not
+            // counting sidenotes, which this width does not show).
+            const shown = (e) => {
+                const copy = e.cloneNode(true);
+                copy.querySelectorAll('.sidenote').forEach((n) => n.remove());
+                return copy.textContent;
+            };
             const p = [...document.querySelectorAll('.post-body > p')]
-                .sort((a, b) => b.textContent.length - a.textContent.length)[0];
+                .sort((a, b) => shown(b).length - shown(a).length)[0];
             const style = getComputedStyle(p);
             const height = p.getBoundingClientRect().height;
             const lines = Math.round(height / parseFloat(style.lineHeight));
             return {
-                charsPerLine: p.textContent.length / (lines - 0.5),
+                charsPerLine: shown(p).length / (lines - 0.5),
                 lineHeight: parseFloat(style.lineHeight) / parseFloat(style.fontSize),
                 fontFamily: style.fontFamily,
                 notes: parseFloat(getComputedStyle(document.querySelector('.footnotes')).fontSize)

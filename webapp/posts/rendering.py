@@ -1,5 +1,9 @@
 """The one Markdown configuration: a post body to HTML, plus each footnote's HTML.
 
+Adding or configuring a Markdown extension happens here and nowhere else;
+the HTML it must produce is written down in ``contract``. Summaries are
+rendered with the same configuration.
+
 Python-Markdown instances are not thread-safe and are slow to build, so each
 thread keeps one and resets it between documents. Results are memoised per
 renderer in a bounded LRU keyed by the body text (a str caches its own hash,
@@ -16,26 +20,31 @@ import xml.etree.ElementTree as etree
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import quote
 
 import markdown
-import nh3
 from markdown.extensions import Extension
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
+from .contract import (
+    FOOTNOTE_ID_SEPARATOR,
+    FOOTNOTES_HEADING_ID,
+    footnote_anchor,
+    reference_attributes,
+)
 from .models import Footnote, Heading, Rendered
+from .sanitizing import sanitize as sanitize
+from .sidenotes import SIDENOTE_CLASS, phrasing_html
 
-#: Where the footnotes section ends up, and how references find their popover.
-FOOTNOTES_HEADING_ID = "footnotes"
-POPOVER_CONTENT_ID = "footnote-popover-content"
+#: Where a reference gets no sidenote (see _PostTreeprocessor._add_sidenote).
+SIDENOTE_EXCLUDED = frozenset({"a", "table", "pre"})
 
 EXTENSIONS: list[str] = [
     "abbr",
     "attr_list",
     "def_list",
-    "fenced_code",
+    "pymdownx.superfences",
     "footnotes",
     "md_in_html",
     "tables",
@@ -47,8 +56,7 @@ EXTENSIONS: list[str] = [
 
 EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "footnotes": {
-        # "#fn:1" is not a valid CSS selector; "#fn-1" is.
-        "SEPARATOR": "-",
+        "SEPARATOR": FOOTNOTE_ID_SEPARATOR,
         # Text presentation selector: keeps the arrow from turning into an emoji.
         "BACKLINK_TEXT": "&#8617;&#xFE0E;",
         "BACKLINK_TITLE": "Back to reference {} in the text",
@@ -68,7 +76,7 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
 
 
 class _PostTreeprocessor(Treeprocessor):
-    """Shapes footnotes for popovers and collects each footnote's HTML.
+    """Shapes footnotes for popovers and sidenotes, and collects each footnote's HTML.
 
     Registered below priority 0 so it runs after every built-in tree
     processor (inline patterns, footnote duplicates, unescaping).
@@ -80,21 +88,53 @@ class _PostTreeprocessor(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         self.footnotes = []
-        for sup in root.iter("sup"):
+        section = next((d for d in root.iter("div") if d.get("class") == "footnote"), None)
+        if section is not None:
+            self._shape_section(section)
+        notes = {note.id: note.html for note in self.footnotes}
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for sup in list(root.iter("sup")):
             link = sup.find("a")
             if link is None or link.get("class") != "footnote-ref":
                 continue
-            footnote_id = link.get("href", "").removeprefix("#fn-")
-            # Relative to the post's own URL (/posts/<slug>/), so the renderer
-            # needs to know neither the slug nor where the site is mounted.
-            link.set("hx-get", f"footnotes/{quote(footnote_id, safe='')}/")
-            link.set("hx-trigger", "footnote-open")
-            link.set("hx-target", f"#{POPOVER_CONTENT_ID}")
-            link.set("aria-label", f"Footnote {link.text}")
-        for section in root.iter("div"):
-            if section.get("class") == "footnote":
-                self._shape_section(section)
-                break
+            footnote_id = link.get("href", "").removeprefix("#" + footnote_anchor(""))
+            # The fragment's path is relative to the post's own URL, so the
+            # renderer needs to know neither the slug nor where the site is mounted.
+            for name, value in reference_attributes(footnote_id, link.text or "").items():
+                link.set(name, value)
+            if footnote_id in notes:
+                self._add_sidenote(sup, link.text or "", notes[footnote_id], parents)
+
+    def _add_sidenote(
+        self,
+        sup: etree.Element,
+        number: str,
+        html: str,
+        parents: dict[etree.Element, etree.Element],
+    ) -> None:
+        """Put a copy of the note right after its reference, for wide screens' margins.
+
+        The copy is phrasing content (it sits inside the citing paragraph),
+        hidden from screen readers (they read the notes list) and marked with
+        the class ``sidenote``, which feeds and other plain copies drop.
+        References inside a link, a table or the notes themselves get none:
+        a float cannot leave a table's cell, and links cannot nest.
+        """
+        parent = parents.get(sup)
+        ancestor = parent
+        while ancestor is not None:
+            if ancestor.tag in SIDENOTE_EXCLUDED or ancestor.get("class") == "footnotes":
+                return
+            ancestor = parents.get(ancestor)
+        if parent is None:
+            return
+        sidenote = etree.Element("span", {"class": SIDENOTE_CLASS, "aria-hidden": "true"})
+        label = etree.SubElement(sidenote, "span", {"class": "sidenote-number"})
+        label.text = number
+        # Stashed, so it is written out as it is, like any raw HTML in a post.
+        label.tail = " " + self.md.htmlStash.store(phrasing_html(html))
+        sidenote.tail, sup.tail = sup.tail, None
+        parent.insert(list(parent).index(sup) + 1, sidenote)
 
     def _shape_section(self, section: etree.Element) -> None:
         section.tag = "section"
@@ -113,7 +153,7 @@ class _PostTreeprocessor(Treeprocessor):
             for backref in item.iter("a"):
                 if backref.get("class") == "footnote-backref":
                     backref.set("aria-label", backref.get("title", ""))
-            footnote_id = item.get("id", "").removeprefix("fn-")
+            footnote_id = item.get("id", "").removeprefix(footnote_anchor(""))
             self.footnotes.append(Footnote(footnote_id, number, self._inner_html(item)))
 
     def _inner_html(self, item: etree.Element) -> str:
@@ -130,6 +170,10 @@ class _PostTreeprocessor(Treeprocessor):
                 node.text = node.text.replace(NBSP_PLACEHOLDER, "")
             if node.tail:
                 node.tail = node.tail.replace(NBSP_PLACEHOLDER, "")
+        # The back link's own paragraph is empty once the link is gone.
+        for child in list(wrapper):
+            if child.tag == "p" and not len(child) and not (child.text or "").strip():
+                _remove_keeping_tail(wrapper, child)
         html = self.md.serializer(wrapper)
         html = html[len("<div>") : -len("</div>")]
         for postprocessor in self.md.postprocessors:
@@ -156,44 +200,12 @@ class _PostExtension(Extension):
 _SCROLLABLE_PRE = re.compile(r'<div class="highlight"><pre>')
 
 
-#: What sanitised HTML may keep: the tags nh3 allows plus those the renderer
-#: writes itself, and every attribute the renderer sets (nothing that runs
-#: script: no event handlers, no style, no javascript: URLs).
-_SAFE_TAGS = nh3.ALLOWED_TAGS | {"section"}
-_SAFE_ATTRIBUTES = {
-    **nh3.ALLOWED_ATTRIBUTES,
-    "*": {"id", "class", "title", "lang", "dir", "role", "tabindex"},
-    "a": {"href", "hreflang", "rel", "hx-get", "hx-trigger", "hx-target"},
-    "img": {"src", "alt", "title", "width", "height", "loading"},
-    "abbr": {"title"},
-}
-
-
-#: htmx attributes survive only with the values the renderer itself writes,
-#: so an author cannot point htmx at anything but a footnote.
-_HTMX_VALUES = {
-    "hx-get": re.compile(r"footnotes/[^/]+/"),
-    "hx-trigger": re.compile("footnote-open"),
-    "hx-target": re.compile(re.escape(f"#{POPOVER_CONTENT_ID}")),
-}
-
-
-def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
-    pattern = _HTMX_VALUES.get(attribute)
-    if pattern is None:
-        return value
-    return value if tag == "a" and pattern.fullmatch(value) else None
-
-
-def sanitize(html: str) -> str:
-    """Remove anything that could run script from HTML, keeping the renderer's own markup."""
-    return nh3.clean(
-        html,
-        tags=_SAFE_TAGS,
-        attributes=_SAFE_ATTRIBUTES,
-        attribute_filter=_keep_attribute,
-        generic_attribute_prefixes={"aria-"},
-        link_rel=None,
+def build_markdown() -> markdown.Markdown:
+    """A Markdown instance with the site's extensions and their configuration."""
+    return markdown.Markdown(
+        extensions=[*EXTENSIONS, _PostExtension()],
+        extension_configs=EXTENSION_CONFIGS,
+        output_format="html",
     )
 
 
@@ -215,12 +227,7 @@ class Renderer:
     def _markdown(self) -> markdown.Markdown:
         md: markdown.Markdown | None = getattr(self._local, "md", None)
         if md is None:
-            md = markdown.Markdown(
-                extensions=[*EXTENSIONS, _PostExtension()],
-                extension_configs=EXTENSION_CONFIGS,
-                output_format="html",
-            )
-            self._local.md = md
+            md = self._local.md = build_markdown()
         return md
 
     def _render(self, body: str) -> Rendered:
@@ -293,7 +300,7 @@ def _summary_markdown() -> markdown.Markdown:
     """This thread's Markdown for summaries (building one costs more than a summary)."""
     md: markdown.Markdown | None = getattr(_summaries, "md", None)
     if md is None:
-        md = _summaries.md = markdown.Markdown(extensions=["smarty"])
+        md = _summaries.md = build_markdown()
     return md
 
 
