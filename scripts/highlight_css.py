@@ -6,6 +6,7 @@ fails when the committed file differs from what this produces.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -14,14 +15,59 @@ from pygments.formatters import HtmlFormatter
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
 OUTPUT = Path(__file__).resolve().parent.parent / "static" / "css" / "highlight.css"
+#: The code background in site.css (--tint), light and dark.
+BACKGROUNDS = {LIGHT_STYLE: "#f3f0e7", DARK_STYLE: "#222126"}
+#: WCAG AA for normal text.
+MIN_CONTRAST = 4.5
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of a #rgb or #rrggbb colour."""
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(colour: str, background: str) -> float:
+    lighter, darker = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def readable(colour: str, background: str) -> str:
+    """The colour, moved towards black (or white, on a dark background) just
+    far enough to reach AA contrast; unchanged when it passes already."""
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    rgb = [int(digits[i : i + 2], 16) for i in (0, 2, 4)]
+    target = 0 if luminance(background) > 0.5 else 255
+    for step in range(101):
+        mixed = [round(c + (target - c) * step / 100) for c in rgb]
+        candidate = "#" + "".join(f"{c:02X}" for c in mixed)
+        if contrast(candidate, background) >= MIN_CONTRAST:
+            return colour if step == 0 else candidate
+    return colour
+
+
+def _accessible(line: str, background: str) -> str:
+    return re.sub(
+        r"(?<![-\w])color: (#[0-9A-Fa-f]{3,6})\b",
+        lambda m: "color: " + readable(m.group(1), background),
+        line,
+    )
 
 
 def _rules(style: str) -> str:
     css = HtmlFormatter(style=style).get_style_defs(".highlight")
     # The page's own code background and text colour apply; keep token colours only.
     skipped = {".highlight", "pre", "td.linenos .normal", "span.linenos", ".highlight .hll"}
+    # Colours too faint on the page's code background are darkened (or
+    # lightened) to pass WCAG AA; the rest stay as the style has them.
     lines = [
-        line
+        _accessible(line, BACKGROUNDS[style])
         for line in css.splitlines()
         if line.split("{")[0].strip() not in skipped and "linenos" not in line
     ]

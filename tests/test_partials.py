@@ -119,21 +119,31 @@ def test_an_unknown_tag_fragment_keeps_the_listing_in_place(
 
 def test_more_posts_appends_the_next_page(write_post: WritePost, make_app) -> None:  # type: ignore[no-untyped-def]
     for day in range(1, 6):
-        write_post(f"p{day}.md", tags='["essay"]', date=f"2024-01-0{day}")
+        write_post(f"p{day}.md", title=f"Post {day}", tags='["essay"]', date=f"2024-01-0{day}")
     client = make_app(PAGE_SIZE=2).test_client()
     fragment = parse(client.get("/partials/tags/essay/", headers=HTMX_PARTIAL))
     more = fragment.select_one("#more-posts a[rel=next]")
-    # One URL for everyone: a link to page 2, from which htmx takes the posts.
-    assert more["href"] == more["data-hx-get"] == "/tags/essay/page/2/"
+    # Everyone gets a link to page 2; htmx fetches the URL showing pages 1 and 2
+    # (which it pushes, so reload and Back show what was on screen) and takes
+    # page 2's posts from it.
+    assert more["href"] == "/tags/essay/page/2/"
+    assert more["data-hx-get"] == "/tags/essay/?to=2"
+    assert more["data-hx-push-url"] == "true"
     assert more["data-hx-target"] == "#post-list"
     assert more["data-hx-swap"] == "beforeend ignoreTitle:true"
-    page_two = parse(
-        client.get(more["data-hx-get"], headers={"HX-Request": "true", "HX-Request-Type": "full"})
+    both = parse(
+        client.get(
+            more["data-hx-get"], headers={"HX-Request": "true", "HX-Request-Type": "partial"}
+        )
     )
-    items = page_two.select(more["data-hx-select"])
-    assert len(items) == 2 and all(item.name == "li" for item in items)
-    next_more = page_two.select_one(more["data-hx-select-oob"] + " a")
+    assert [a.get_text() for a in both.select("ol.post-list h2 a")] == [
+        f"Post {n}" for n in (5, 4, 3, 2)
+    ]
+    items = both.select(more["data-hx-select"])
+    assert [item.select_one("h2 a").get_text() for item in items] == ["Post 3", "Post 2"]
+    next_more = both.select_one(more["data-hx-select-oob"] + " a")
     assert next_more["href"] == "/tags/essay/page/3/"
+    assert next_more["data-hx-get"] == "/tags/essay/?to=3"
     last = parse(client.get("/tags/essay/page/3/"))
     assert last.select_one("#more-posts").find("a") is None  # nothing more to load
     newer = last.select_one(".pager a[rel=prev]")
@@ -141,3 +151,61 @@ def test_more_posts_appends_the_next_page(write_post: WritePost, make_app) -> No
         "/tags/essay/page/2/",
         "/partials/tags/essay/page/2/",
     )
+    # Starting from page 2, the URL keeps the first page shown.
+    second = parse(client.get("/tags/essay/page/2/"))
+    assert second.select_one("#listing-title").get_text() == "Posts tagged “essay”, page 2"
+    assert second.select_one("#more-posts a")["data-hx-get"] == "/tags/essay/page/2/?to=3"
+    both = parse(client.get("/tags/essay/page/2/?to=3"))
+    assert both.select_one("#listing-title").get_text() == "Posts tagged “essay”, pages 2–3"
+    assert [a.get_text() for a in both.select("ol.post-list h2 a")] == [
+        "Post 3",
+        "Post 2",
+        "Post 1",
+    ]
+    assert client.get("/tags/essay/?to=4").status_code == 404
+    assert client.get("/tags/essay/page/2/?to=1").status_code == 404
+
+
+LISTINGS = ["/", "/page/2/", "/tags/essay/", "/tags/essay/page/2/", "/tags/business+essay/"]
+
+
+def test_a_listing_has_one_title_as_a_page_and_as_a_fragment(
+    write_post: WritePost, make_app
+) -> None:  # type: ignore[no-untyped-def]
+    for day in range(1, 6):
+        tags = '["essay", "business"]' if day % 2 else '["essay"]'
+        write_post(f"p{day}.md", title=f"Post {day}", tags=tags, date=f"2024-01-0{day}")
+    client = make_app(PAGE_SIZE=2).test_client()
+    seen = set()
+    for url in LISTINGS:
+        page = parse(client.get(url))
+        fragment = parse(client.get("/partials" + url, headers=HTMX_PARTIAL))
+        assert fragment.title.get_text() == page.title.get_text(), url
+        seen.add(page.title.get_text())
+    assert len(seen) == len(LISTINGS)  # and each page's is its own
+    assert parse(client.get("/")).title.get_text() == "Marginalia"
+    assert parse(client.get("/page/2/")).title.get_text() == "All posts, page 2 · Marginalia"
+
+
+def test_search_has_one_title_as_a_page_and_as_a_fragment(
+    write_post: WritePost, client: FlaskClient
+) -> None:
+    setup_posts(write_post)
+    for query in ("", "alpha", "nothing-matches"):
+        page = parse(client.get("/search/", query_string={"q": query}))
+        fragment = parse(
+            client.get("/partials/search/", query_string={"q": query}, headers=HTMX_PARTIAL)
+        )
+        assert fragment.title.get_text() == page.title.get_text(), query
+
+
+def test_a_query_string_never_changes_what_the_plain_url_serves(
+    write_post: WritePost, make_app
+) -> None:  # type: ignore[no-untyped-def]
+    for day in range(1, 6):
+        write_post(f"p{day}.md", title=f"Post {day}", date=f"2024-01-0{day}")
+    client = make_app(PAGE_SIZE=2, CACHE_TYPE="SimpleCache").test_client()
+    titles = lambda url: [a.get_text() for a in parse(client.get(url)).select("ol.post-list h2 a")]  # noqa: E731
+    assert titles("/?to=3") == [f"Post {n}" for n in (5, 4, 3, 2, 1)]
+    assert titles("/") == ["Post 5", "Post 4"]
+    assert titles("/?to=2") == ["Post 5", "Post 4", "Post 3", "Post 2"]

@@ -322,7 +322,10 @@ def cached_response(
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
             responses = _responses()
             library = current_library()
-            key = responses.key(library, request.environ) if store else None
+            # Keys never hold the query string, so an answer to a URL with one
+            # (``/?to=2``) is neither served from nor stored under its path's key.
+            stored_here = store and not request.query_string
+            key = responses.key(library, request.environ) if stored_here else None
             stored = responses.get(key) if key is not None else None
             hit = stored is not None
             if stored is None:

@@ -10,6 +10,7 @@ from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from .assets import asset_url
 from .blog import current_library
 from .caching import cached_response
 from .listing import canonical_tag_path, parse_tags
@@ -83,4 +84,10 @@ def _feed(posts: Sequence[Post], tags: tuple[Tag, ...]) -> Response:
         for tag in library.display_tags(post):
             entry.category(term=tag.slug, label=tag.name)
     body = feed.atom_str(pretty=True)
-    return Response(body, content_type="application/atom+xml; charset=utf-8")
+    # Opened in a browser, the feed is styled and says what a feed is for.
+    # Served as application/xml: Chromium shows application/atom+xml as plain
+    # text, stylesheet or not; feed readers know Atom by its root element.
+    declaration, _, rest = body.partition(b"\n")
+    stylesheet = f'<?xml-stylesheet type="text/css" href="{asset_url("css/feed.css")}"?>'
+    body = b"\n".join((declaration, stylesheet.encode(), rest))
+    return Response(body, content_type="application/xml; charset=utf-8")

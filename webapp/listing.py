@@ -25,20 +25,47 @@ class Listing:
     tags: tuple[Tag, ...] = ()
     #: Other tags these posts carry, with how many have each: ways to narrow the list.
     narrower: tuple[TagCount, ...] = ()
+    #: The last page shown: after "More posts", one URL shows pages ``page`` to this.
+    last_page: int = 0
+    page_size: int = 10
+
+    @property
+    def through(self) -> int:
+        """The last page on screen (``page`` unless more pages were appended)."""
+        return max(self.page, self.last_page)
 
     @property
     def tag_path(self) -> str | None:
         return TAG_SEPARATOR.join(tag.slug for tag in self.tags) or None
 
     @property
-    def title(self) -> str:
+    def subject(self) -> str:
         if not self.tags:
             return "All posts"
         return "Posts tagged " + " and ".join(f"“{tag.name}”" for tag in self.tags)
 
     @property
+    def title(self) -> str:
+        """The heading: what is listed, and which pages of it past the first."""
+        if self.page == 1:
+            return self.subject
+        if self.through == self.page:
+            return f"{self.subject}, page {self.page}"
+        return f"{self.subject}, pages {self.page}–{self.through}"
+
+    @property
     def document_title(self) -> str:
-        return self.title if self.page == 1 else f"{self.title} (page {self.page})"
+        """The page's name before the site's in <title>; empty for the home page,
+        which is titled with the site's name alone (as a page and as a fragment)."""
+        return "" if not self.tags and self.page == 1 else self.title
+
+    def numbered(self) -> list[tuple[int, Post]]:
+        """Each post shown with the number of the page it belongs to."""
+        return [(self.page + i // self.page_size, post) for i, post in enumerate(self.posts)]
+
+    def more_url(self) -> str:
+        """The URL that shows what is on screen once the next page is appended."""
+        return self.page_url() + f"?to={self.through + 1}"
 
     def page_url(self, page: int | None = None, *, fragment: bool = False) -> str:
         """The URL of a page of this listing (or of its fragment)."""
@@ -80,15 +107,21 @@ def canonical_tag_path(tags: Sequence[Tag]) -> str:
     return TAG_SEPARATOR.join(sorted({tag.slug for tag in tags}))
 
 
-def build_listing(library: Library, tags: tuple[Tag, ...], page: int, page_size: int) -> Listing:
-    """The posts on one page; 404 past the last page."""
+def build_listing(
+    library: Library, tags: tuple[Tag, ...], page: int, page_size: int, through: int | None = None
+) -> Listing:
+    """The posts on pages ``page`` to ``through`` (default: one page); 404 past the last page."""
     posts = library.by_tag(*(tag.slug for tag in tags))
     if tags and not posts:
         abort(404, description="No post has all of these tags.")
     pages = max(1, math.ceil(len(posts) / page_size))
     if not 1 <= page <= pages:
         abort(404, description=f"There is no page {page}; the last page is {pages}.")
+    last = page if through is None else through
+    if not page <= last <= pages:
+        abort(404, description=f"There is no page {last} after page {page}; the last is {pages}.")
     start = (page - 1) * page_size
+    end = last * page_size
     narrower: tuple[TagCount, ...] = ()
     if tags:
         selected = {tag.slug for tag in tags}
@@ -100,4 +133,4 @@ def build_listing(library: Library, tags: tuple[Tag, ...], page: int, page_size:
         shown = [tag for tag in map(library.tag, counts) if tag is not None]
         shown.sort(key=lambda t: (-counts[t.slug], t.name.casefold()))
         narrower = tuple(TagCount(tag, counts[tag.slug]) for tag in shown)
-    return Listing(posts[start : start + page_size], len(posts), page, pages, tags, narrower)
+    return Listing(posts[start:end], len(posts), page, pages, tags, narrower, last, page_size)

@@ -26,6 +26,7 @@ from .bundle_files import send_bundle_file
 from .caching import cached_response
 from .htmx import is_partial_request
 from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
+from .nearest import not_found_context
 from .posts import Post, PostError, Rendered
 from .posts.bundles import bundle_folder, open_bundle_file
 from .posts.fields import normalize_path
@@ -46,7 +47,9 @@ def render_listing(
         endpoint = request.endpoint or "pages.tag"
         args: dict[str, Any] = {**(request.view_args or {}), "tags": canonical_tag_path(tags)}
         return redirect(url_for(endpoint, **args), 301)
-    listing = build_listing(library, tags, page, int(current_app.config["PAGE_SIZE"]))
+    # ?to=N: pages page..N at once, the URL "More posts" leaves in the address bar.
+    through = None if fragment else request.args.get("to", type=int)
+    listing = build_listing(library, tags, page, int(current_app.config["PAGE_SIZE"]), through)
     template = "partials/post_list.html" if fragment else "pages/listing.html"
     return render_template(template, listing=listing, library=library, fragment=fragment)
 
@@ -101,6 +104,7 @@ def search_context() -> dict[str, Any]:
     page = _search_page(request.args.get("page", "1"))
     library = current_library()
     hits: list[tuple[Post, Hit]] = []
+    total = 0
     more_url = None
     building = False
     if query:
@@ -118,12 +122,14 @@ def search_context() -> dict[str, Any]:
             offset=(page - 1) * SEARCH_PAGE_SIZE,
         )
         hits = [(post, hit) for hit in results.hits if (post := library.get(hit.slug))]
+        total = results.total
         if results.more:
             more_url = url_for("pages.search", q=query, page=page + 1)
     return {
         "query": query,
         "page": page,
         "hits": hits,
+        "total": total,
         "more_url": more_url,
         "building": building,
         "library": library,
@@ -219,7 +225,9 @@ def _error_page(error: HTTPException) -> str:
     template = "partials/error.html" if is_partial_request() else "pages/error.html"
     listing_target = request.headers.get("HX-Target", "").endswith("#listing")
     try:
-        return render_template(template, error=error, listing_target=listing_target)
+        return render_template(
+            template, error=error, listing_target=listing_target, **not_found_context(error.code)
+        )
     except Exception:
         log.exception("error page failed to render")
         return "<!doctype html><title>Error</title><p>Something went wrong.</p>"

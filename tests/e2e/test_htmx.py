@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from playwright.sync_api import Page, expect
+import pytest
+from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.conftest import POPOVER_CLOSED, POPOVER_OPEN, PageProblems
 
 POST = "/posts/the-boring-advantage/"
+
+# Each test drives Chromium against a real server.
+pytestmark = pytest.mark.slow
 
 
 MakePage = Callable[..., tuple[Page, PageProblems]]
@@ -97,22 +101,87 @@ def test_without_javascript_tag_links_are_plain_links(make_page: MakePage, site:
         assert page.request.get(href).status == 200
 
 
-def test_more_posts_appends_the_next_page_in_place(page: Page, site: str) -> None:
+def test_more_posts_appends_moves_focus_and_leaves_a_url_that_shows_the_same(
+    page: Page, site: str
+) -> None:
     page.goto(site + "/")
     first_page = titles(page)
     assert len(first_page) == 5
     page.evaluate("window.noReload = 'still here'")
-    page.locator("#more-posts a", has_text="More posts").click()
+    page.locator("#more-posts a", has_text="More posts").press("Enter")
     expect(page.locator("#post-list > li")).to_have_count(6)
     assert titles(page)[:5] == first_page
-    expect(page).to_have_url(site + "/")  # appending is not navigating
+    everything = titles(page)
+    # Focus moves to the first new post, so Tab goes on from there.
+    expect(page.locator("#post-list > li").nth(5).locator("h2 a")).to_be_focused()
+    # The address reproduces the screen: reload shows the same posts.
+    expect(page).to_have_url(site + "/?to=2")
     expect(page).to_have_title("Marginalia")
     expect(page.locator("#more-posts a")).to_have_count(0)  # that was the last page
     assert page.evaluate("window.noReload") == "still here"
+    page.go_back()
+    expect(page).to_have_url(site + "/")
+    expect(page.locator("#post-list > li")).to_have_count(5)
+    page.go_forward()
+    expect(page).to_have_url(site + "/?to=2")
+    expect(page.locator("#post-list > li")).to_have_count(6)
+    page.reload()
+    assert titles(page) == everything
     # The new posts' tags filter in place like the others.
+    page.evaluate("window.noReload = 'still here'")
     page.locator("#post-list > li").nth(5).locator("ul.tags a").first.click()
     expect(page.locator("#listing-title")).to_contain_text("Posts tagged")
     assert page.evaluate("window.noReload") == "still here"
+
+
+@pytest.mark.parametrize("modifier", ["Control", "Shift"])
+@pytest.mark.parametrize(
+    ("start", "link", "opens"),
+    [
+        ("/", "nav.tag-filter a:has-text('essay')", "/tags/essay/"),
+        ("/", "#more-posts a", "/page/2/"),
+        ("/page/2/", ".pager a[rel=prev]", "/"),
+    ],
+)
+def test_modified_clicks_open_a_new_tab_or_window(
+    page: Page, site: str, modifier: str, start: str, link: str, opens: str
+) -> None:
+    page.goto(site + start)
+    before = titles(page)
+    with page.context.expect_page() as opened:
+        page.locator(link).click(modifiers=[modifier])  # type: ignore[list-item]
+    new = opened.value
+    new.wait_for_load_state()
+    assert new.url == site + opens
+    # The page clicked on stays as it was.
+    assert page.url == site + start
+    assert titles(page) == before
+    new.close()
+
+
+def test_tag_filtering_on_a_slow_connection_shows_it_is_loading_and_the_row_stays(
+    page: Page, site: str
+) -> None:
+    held: list[Route] = []
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 844})
+        page.goto(site + "/")
+        page.route("**/partials/tags/**", lambda route: held.append(route))
+        tag = page.locator("nav.tag-filter a", has_text="engineering")
+        before = tag.bounding_box()
+        tag.click()
+        expect(page.locator("#listing")).to_have_attribute("aria-busy", "true")
+        page.wait_for_timeout(400)  # past the CSS delay before the list dims
+        assert float(page.locator("#post-list").evaluate("e => getComputedStyle(e).opacity")) < 1
+        assert page.locator("a.htmx-request", has_text="engineering").count() == 1
+        while held:
+            held.pop().continue_()
+        page.unroute("**/partials/tags/**")
+        expect(page).to_have_url(site + "/tags/engineering/")
+        expect(page.locator("#listing")).not_to_have_attribute("aria-busy", "true")
+        after = page.locator("nav.tag-filter a", has_text="engineering").bounding_box()
+        assert before is not None and after is not None
+        assert (after["x"], after["y"]) == (before["x"], before["y"]), width
 
 
 def test_without_javascript_more_posts_is_a_link(make_page: MakePage, site: str) -> None:

@@ -10,7 +10,6 @@ into words and quoted phrases, each quoted, so any input is a valid query.
 from __future__ import annotations
 
 import html
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -19,15 +18,29 @@ from datetime import datetime
 from pathlib import Path
 
 from .models import Post
+from .search_text import (
+    MAX_QUERY_CHARS,
+    Query,
+    SearchText,
+    extract,
+    identifier_parts,
+    parse_query,
+)
 from .sqlite import open_database
 
-#: Longest query considered; the rest is ignored.
-MAX_QUERY_CHARS = 200
-MAX_TERMS = 12
-_START, _END = "\x02", "\x03"
-SCHEMA_VERSION = 4
+__all__ = ["MAX_QUERY_CHARS", "Hit", "Results", "SearchIndex", "plain_text"]
 
-_SCHEMA = """
+_START, _END = "\x02", "\x03"
+SCHEMA_VERSION = 5
+
+# Two tables over the same text. "words" stems (a search for "caches" finds
+# "cache") for whole words; "prefixes" does not, for the word being typed:
+# FTS5 would stem a prefix too, and "borin" would then miss "boring" (stored
+# as "bore"). Both keep "_" inside words, so identifiers stay whole; their
+# parts are in the "parts" column. Code blocks have a column of their own.
+_COLUMNS = "title, tags, body, code, parts"
+_TOKENS = "unicode61 remove_diacritics 2 tokenchars '_'"
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,
     source TEXT UNIQUE NOT NULL,
@@ -36,16 +49,17 @@ CREATE TABLE IF NOT EXISTS documents (
     published REAL NOT NULL,  -- Unix time: hidden until then
     draft INTEGER NOT NULL
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS posts USING fts5(
-    title, tags, body,
-    -- No stemming: FTS5 would stem a prefix too ("ane" to "an"), and readers
-    -- searching as they type need prefixes to mean what they typed.
-    tokenize = 'unicode61 remove_diacritics 2',
-    -- Index short prefixes so "cac" is as fast as "cache".
-    prefix = '3 4 5 6'
+CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(
+    {_COLUMNS}, tokenize = "porter {_TOKENS}"
 );
--- Rank by BM25 with a title match worth ten body matches and a tag five.
-INSERT INTO posts (posts, rank) VALUES ('rank', 'bm25(10.0, 5.0, 1.0)');
+CREATE VIRTUAL TABLE IF NOT EXISTS prefixes USING fts5(
+    {_COLUMNS}, tokenize = "{_TOKENS}",
+    -- Index short prefixes so "ca" is as fast as "cache".
+    prefix = '2 3 4 5 6'
+);
+-- Rank by BM25: a title match is worth ten body matches, a tag five.
+INSERT INTO words (words, rank) VALUES ('rank', 'bm25(10.0, 5.0, 1.0, 1.0, 0.5)');
+INSERT INTO prefixes (prefixes, rank) VALUES ('rank', 'bm25(10.0, 5.0, 1.0, 1.0, 0.5)')
 """
 
 
@@ -64,47 +78,13 @@ class Results:
 
     hits: list[Hit]
     more: bool
+    #: How many posts match in all.
+    total: int = 0
 
 
-def fts_query(text: str) -> str | None:
-    """A safe FTS5 query for what a reader typed: every word required.
-
-    ``"quoted words"`` stay a phrase; the last word, once it has three
-    letters, also matches as a prefix while the reader is still typing it.
-    None when there is no word.
-    """
-    text = text[:MAX_QUERY_CHARS]
-    terms: list[str] = []
-    for phrase, bare in re.findall(r'"([^"]*)"|([^\s"]+)', text):
-        words = re.findall(r"\w+", phrase or bare)
-        if not words:
-            continue
-        terms.append('"' + " ".join(words) + '"' if phrase else " ".join(f'"{w}"' for w in words))
-    if not terms:
-        return None
-    terms = terms[:MAX_TERMS]
-    still_typing = not text.rstrip().endswith('"') and not text.endswith(" ")
-    if still_typing and len(terms[-1]) >= len('"abc"'):
-        terms[-1] += "*"
-    return " ".join(terms)
-
-
-_MARKUP = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: keep the alt text
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: keep the words
-    (re.compile(r"\[\^[^\]]*\]:?"), " "),  # footnote markers
-    (re.compile(r"<[^>]+>"), " "),  # raw HTML tags
-    (re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+", re.MULTILINE), ""),  # block markers
-    (re.compile(r"^(```|~~~).*$", re.MULTILINE), ""),  # fences (the code stays searchable)
-    (re.compile(r"(\*\*|__|\*|_|`)"), ""),  # emphasis and code marks
-]
-
-
-def plain_text(markdown: str) -> str:
-    """Markdown without its markup: what a reader reads, cheaply (no rendering)."""
-    for pattern, replacement in _MARKUP:
-        markdown = pattern.sub(replacement, markdown)
-    return " ".join(markdown.split())
+def plain_text(markdown: str) -> SearchText:
+    """A post's text for the index (see search_text.extract)."""
+    return extract(markdown)
 
 
 class SearchIndex:
@@ -184,7 +164,8 @@ class SearchIndex:
             stale = [
                 (i,) for s, (i, d) in indexed.items() if s not in wanted or wanted[s].digest != d
             ]
-            db.executemany("DELETE FROM posts WHERE rowid = ?", stale)
+            db.executemany("DELETE FROM words WHERE rowid = ?", stale)
+            db.executemany("DELETE FROM prefixes WHERE rowid = ?", stale)
             db.executemany("DELETE FROM documents WHERE id = ?", stale)
             for source, post in wanted.items():
                 if source in indexed and indexed[source][1] == post.digest:
@@ -195,10 +176,19 @@ class SearchIndex:
                     (source, post.digest, post.slug, post.published.timestamp(), post.draft),
                 )
                 tags = " ".join(tag.name for tag in post.tags)
-                db.execute(
-                    "INSERT INTO posts (rowid, title, tags, body) VALUES (?, ?, ?, ?)",
-                    (cursor.lastrowid, post.title, tags, plain_text(post.body)),
+                text = plain_text(post.body)
+                row = (
+                    cursor.lastrowid,
+                    post.title,
+                    tags,
+                    text.prose,
+                    text.code,
+                    " ".join(filter(None, (identifier_parts(post.title), text.parts))),
                 )
+                for table in ("words", "prefixes"):
+                    db.execute(
+                        f"INSERT INTO {table} (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", row
+                    )
 
     def search(
         self, text: str, *, now: datetime, drafts: bool = False, limit: int = 10, offset: int = 0
@@ -209,44 +199,47 @@ class SearchIndex:
         highlighting (which reads each post's text) is done for the shown
         page alone.
         """
-        query = fts_query(text)
+        query = parse_query(text)
         if query is None:
             return Results([], False)
         db = self._connection()
         ranked = db.execute(
-            """
-            SELECT posts.rowid, documents.slug FROM posts
-            JOIN documents ON documents.id = posts.rowid
-            WHERE posts MATCH :query AND documents.published <= :now AND documents.draft <= :drafts
-            ORDER BY rank LIMIT :limit OFFSET :offset
-            """,
+            _ranking_sql(query),
             {
-                "query": query,
+                "whole": query.whole,
+                "settled": query.settled,
+                "prefix": query.last_prefix,
                 "now": now.timestamp(),
                 "drafts": drafts,
-                "limit": limit + 1,
-                "offset": offset,
             },
         ).fetchall()
-        shown = ranked[:limit]
+        shown = ranked[offset : offset + limit]
         if not shown:
-            return Results([], False)
-        marked = {
-            rowid: (title, snippet)
+            return Results([], False, len(ranked))
+        marked: dict[int, tuple[str, str]] = {}
+        # A post found by the word being typed is marked by that word alone: its
+        # other words matched stemmed, which the prefixes table cannot see.
+        by_table = {"words": query.whole, "prefixes": query.last_prefix}
+        for table, match in by_table.items():
+            rowids = [rowid for rowid, _, found_in in shown if found_in == table]
+            if not rowids:
+                continue
             for rowid, title, snippet in db.execute(
                 f"""
                 SELECT rowid,
-                       highlight(posts, 0, '{_START}', '{_END}'),
-                       snippet(posts, 2, '{_START}', '{_END}', '…', 24)
-                FROM posts WHERE posts MATCH ? AND rowid IN ({",".join("?" * len(shown))})
+                       highlight({table}, 0, '{_START}', '{_END}'),
+                       snippet({table}, 2, '{_START}', '{_END}', '…', 24)
+                FROM {table} WHERE {table} MATCH ? AND rowid IN ({",".join("?" * len(rowids))})
                 """,
-                (query, *(rowid for rowid, _ in shown)),
-            )
-        }
+                (match, *rowids),
+            ):
+                marked[rowid] = (title, snippet)
         hits = [
-            Hit(slug, _marked(marked[rowid][0]), _marked(marked[rowid][1])) for rowid, slug in shown
+            Hit(slug, _marked(marked[rowid][0]), _marked(marked[rowid][1]))
+            for rowid, slug, _ in shown
+            if rowid in marked
         ]
-        return Results(hits, len(ranked) > limit)
+        return Results(hits, len(ranked) > offset + limit, len(ranked))
 
     def close(self) -> None:
         """Close every thread's connection, once no sync is writing (at shutdown)."""
@@ -261,3 +254,37 @@ class SearchIndex:
 def _marked(text: str) -> str:
     """Escape text for HTML, then turn the match markers into <mark> elements."""
     return html.escape(text).replace(_START, "<mark>").replace(_END, "</mark>")
+
+
+def _ranking_sql(query: Query) -> str:
+    """Every visible post matching the query, best first, with the table it matched in.
+
+    A post matches when every term matches as a (stemmed) word; or, while
+    the last term is being typed, when the others match as words and the
+    last as the start of a word.
+    """
+    visible = "documents.published <= :now AND documents.draft <= :drafts"
+    if not query.typing:
+        return f"""
+            SELECT documents.id, documents.slug, 'words' FROM words
+            JOIN documents ON documents.id = words.rowid
+            WHERE words MATCH :whole AND {visible}
+            ORDER BY words.rank
+        """
+    settled = (
+        "AND documents.id IN (SELECT rowid FROM words WHERE words MATCH :settled)"
+        if query.settled
+        else ""
+    )
+    return f"""
+        WITH whole AS (SELECT rowid, rank FROM words WHERE words MATCH :whole),
+             typed AS (SELECT rowid, rank FROM prefixes WHERE prefixes MATCH :prefix)
+        SELECT documents.id, documents.slug,
+               CASE WHEN whole.rowid IS NULL THEN 'prefixes' ELSE 'words' END
+        FROM documents
+        LEFT JOIN whole ON whole.rowid = documents.id
+        LEFT JOIN typed ON typed.rowid = documents.id
+        WHERE {visible}
+          AND (whole.rowid IS NOT NULL OR (typed.rowid IS NOT NULL {settled}))
+        ORDER BY coalesce(whole.rank, typed.rank)
+    """

@@ -1,0 +1,147 @@
+"""Search finds what was written: identifiers, versions, file names, stems, prefixes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from webapp.posts import ContentFolder, ReaderSettings
+from webapp.posts.search import SearchIndex
+from webapp.posts.search_text import extract, identifier_parts, parse_query
+
+CACHE_POST = """---
+title: A tiny cache
+date: 2024-09-20
+tags: [python]
+---
+```python
+@lru_cache(maxsize=1024)
+def render(markdown_text: str) -> str:
+    return expensive_markdown_to_html(markdown_text)
+```
+
+Python's `functools.lru_cache` memoises `expensive_markdown_to_html(markdown_text)`.
+Check **hits** with `render.cache_info()`; it needs Python 3.11 and a _setup.py_ file.
+"""
+
+OTHER_POST = """---
+title: Boring choices
+date: 2024-08-08
+tags: [essay]
+---
+The companies that last made boring decisions. They cached nothing, ran Python 3.12
+and kept a py file named setup beside the notes.
+"""
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+    root = tmp_path_factory.mktemp("search")
+    content = root / "content"
+    content.mkdir()
+    (content / "cache.md").write_text(CACHE_POST)
+    (content / "boring.md").write_text(OTHER_POST)
+    snapshot = ContentFolder(content, ReaderSettings(), use_inotify=False).snapshot()
+    built = SearchIndex(root / "search.sqlite3")
+    assert built.sync(snapshot.posts, snapshot.digest)
+    yield built
+    built.close()
+
+
+def found(index: SearchIndex, query: str) -> list[str]:
+    return [hit.slug for hit in index.search(query, now=datetime.now(UTC)).hits]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "lru_cache",
+        "cache_info",
+        "cache_info()",
+        "lru cache",
+        "functools.lru_cache",
+        "expensive markdown",
+        "3.11",
+        "setup.py",
+        "lru_ca",  # still typing
+        "expensive_mark",
+        "memoise",  # stems: "memoises" in the text
+        "caches lru_cache ",
+    ],
+)
+def test_code_versions_and_file_names_are_found_as_typed_and_by_their_parts(
+    index: SearchIndex, query: str
+) -> None:
+    assert found(index, query) == ["cache"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("caches ", ["boring", "cache"]),  # stemmed: "cached", "cache_info"'s parts
+        ("borin", ["boring"]),  # a prefix of a word stored stemmed as "bore"
+        ("boring ", ["boring"]),
+        ("3.12", ["boring"]),
+        ("py.setup", []),
+        ('"decisions boring"', []),
+        ("python", ["cache", "boring"]),  # the tag counts more than the text
+    ],
+)
+def test_stems_prefixes_and_phrases(index: SearchIndex, query: str, expected: list[str]) -> None:
+    assert sorted(found(index, query)) == sorted(expected)
+    if query == "python":
+        assert found(index, query) == expected
+
+
+def test_snippets_come_from_the_prose_and_keep_words_apart(index: SearchIndex) -> None:
+    (hit,) = index.search("lru_cache", now=datetime.now(UTC)).hits
+    assert hit.snippet_html.startswith("Python&#x27;s functools.<mark>lru_cache</mark>")
+    assert "@lru_cache(maxsize" not in hit.snippet_html
+    assert "expensive_markdown_to_html(markdown_text)" in hit.snippet_html
+
+
+def test_extract_keeps_code_apart_and_word_boundaries() -> None:
+    text = extract(CACHE_POST.split("---\n", 2)[2])
+    assert text.prose.startswith("Python's functools.lru_cache memoises")
+    assert "expensive_markdown_to_html(markdown_text)" in text.prose
+    assert "hits" in text.prose.split() and "setup.py" in text.prose.split()
+    assert "@lru_cache(maxsize=1024)" in text.code and "def render" not in text.prose
+    assert identifier_parts("lru_cache SimpleCache HTMLParser v2 plain") == (
+        "lru cache Simple Cache HTML Parser v 2"
+    )
+
+
+def test_queries_are_always_valid_fts5() -> None:
+    assert parse_query("  ") is None
+    assert parse_query("()") is None
+    query = parse_query('NEAR(a b) "x AND y" col:thing')
+    assert query is not None
+    assert query.terms == ('"NEAR(a"', '"b"', '"x AND y"', '"col:thing"')
+    assert query.typing  # the last word may still be being typed
+    typed = parse_query("lru ca")
+    assert typed is not None and typed.typing
+    assert typed.with_prefix == '"lru" "ca"*'
+    assert parse_query("lru c") is not None and not parse_query("lru c").typing  # type: ignore[union-attr]
+
+
+def test_an_index_from_an_older_version_is_rebuilt(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "search.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("CREATE VIRTUAL TABLE posts USING fts5(title, tags, body)")
+    old.execute("PRAGMA user_version = 4")
+    old.commit()
+    old.close()
+    rebuilt = SearchIndex(path)
+    tables = {
+        name
+        for (name,) in sqlite3.connect(path).execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        )
+    }
+    rebuilt.close()
+    assert {"words", "prefixes", "documents"} <= tables and "posts" not in tables
