@@ -6,10 +6,12 @@ import random
 import re
 from pathlib import Path
 
+from webapp.request_facts import PARTIAL_REQUEST_HEADERS
+
 from .sitegen import generate, post_text
 
 #: The htmx request headers for a fragment.
-PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
+PARTIAL = PARTIAL_REQUEST_HEADERS
 #: One post, identical at every size, so pages compare like for like.
 BENCH_POST = "bench-post"
 #: One of the measured post's footnotes, and its first tag.

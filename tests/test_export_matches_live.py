@@ -17,8 +17,9 @@ import pytest
 
 from tests.servers import PROJECT_ROOT, gunicorn
 from webapp.export import MARKER
+from webapp.request_facts import PARTIAL_REQUEST_HEADERS
 
-PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
+PARTIAL = PARTIAL_REQUEST_HEADERS
 
 
 class _Links(HTMLParser):
@@ -30,7 +31,7 @@ class _Links(HTMLParser):
         for name, value in attrs:
             if value and name in ("href", "src"):
                 self.links.append((value, False))
-            elif value and name == "hx-get":
+            elif value and name in ("hx-get", "data-hx-get"):
                 self.links.append((value, True))
 
 

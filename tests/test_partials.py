@@ -131,11 +131,7 @@ def test_more_posts_appends_the_next_page(write_post: WritePost, make_app) -> No
     assert more["data-hx-push-url"] == "true"
     assert more["data-hx-target"] == "#post-list"
     assert more["data-hx-swap"] == "beforeend ignoreTitle:true"
-    both = parse(
-        client.get(
-            more["data-hx-get"], headers={"HX-Request": "true", "HX-Request-Type": "partial"}
-        )
-    )
+    both = parse(client.get(more["data-hx-get"], headers=HTMX_PARTIAL))
     assert [a.get_text() for a in both.select("ol.post-list h2 a")] == [
         f"Post {n}" for n in (5, 4, 3, 2)
     ]
