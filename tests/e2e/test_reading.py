@@ -210,6 +210,11 @@ def test_print_shows_the_notes_in_full_and_hides_navigation(page: Page, site: st
         "e => parseFloat(getComputedStyle(e).fontSize)"
     )
     assert width / font <= 40  # about 75 characters a line
+    # What a reader gets on paper, for a person to look at.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / "post-print.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
 
 
 def test_a_post_page_with_its_fonts_weighs_under_100_kb_compressed(
