@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 from flask_frozen import Freezer, MimetypeMismatchWarning, MissingURLGeneratorWarning
 
 from .blog import get_blog
+from .posts.migration.files import is_bundle_index
 from .posts.reader import is_bundle_file
 
 #: Marks a folder as an export, so freezing never empties a folder it did not make.
@@ -133,7 +134,7 @@ def _register_urls(freezer: Freezer) -> None:
             yield "pages.post", {"slug": post.slug}
             for note in post.footnotes:
                 yield "partials.footnote", {"slug": post.slug, "footnote_id": note.id}
-            if post.source.name == "index.md":
+            if is_bundle_index(post.source.name):
                 folder = blog.folder.root / post.source.parent
                 for file in sorted(folder.rglob("*")):
                     name = file.relative_to(folder).as_posix()

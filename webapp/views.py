@@ -27,6 +27,7 @@ from .caching import cached_response
 from .htmx import is_partial_request
 from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
 from .posts import Post, PostError, Rendered
+from .posts.migration.files import is_bundle_index
 from .posts.reader import is_bundle_file, is_inside, normalize_path
 from .posts.search import MAX_QUERY_CHARS, Hit
 
@@ -143,7 +144,7 @@ def search() -> str | tuple[str, int, dict[str, str]]:
 def bundle_file(slug: str, filename: str) -> Response:
     """A file beside a post in its page bundle (a folder holding index.md)."""
     post = current_library().get(slug)
-    if post is None or post.source.name != "index.md" or not is_bundle_file(filename):
+    if post is None or not is_bundle_index(post.source.name) or not is_bundle_file(filename):
         abort(404)
     folder = get_blog().folder.root / post.source.parent
     path = safe_join(str(folder), filename)

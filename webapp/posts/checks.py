@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from .migration.files import iter_skipped_files
 from .models import Post, PostError, preferred_name
 from .reader import ReaderSettings, iter_post_files, read_post
 
@@ -35,6 +36,7 @@ def check_folder(root: Path, settings: ReaderSettings) -> list[PostError]:
     problems.extend(check_slugs(posts))
     problems.extend(check_tag_spellings(posts, root))
     problems.extend(check_links(posts))
+    problems.extend(PostError(path, reason) for path, reason in iter_skipped_files(root))
     return sorted(problems, key=lambda p: (str(p.path), p.line or 0, p.message))
 
 

@@ -27,6 +27,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
+from .migration.files import is_markdown_name
 from .models import Post, PostError, Rendered, Tag
 
 #: Files larger than this are reported rather than read.
@@ -519,11 +520,12 @@ def _unknown_key_message(key: str) -> str:
 
 
 def is_post_name(name: str) -> bool:
-    """Whether a file is a post: ``*.md``, not a dotfile nor ``_index.md`` and its kind.
+    """Whether a file is a post: Markdown, not a dotfile nor ``_index.md`` and its kind.
 
+    Markdown is any suffix Jekyll or Hugo read (``.md``, ``.markdown``, ``.mkd``…).
     Names starting with an underscore are Hugo's list pages and partials.
     """
-    return name.endswith(".md") and not name.startswith((".", "_"))
+    return is_markdown_name(name) and not name.startswith((".", "_"))
 
 
 def is_bundle_file(name: str) -> bool:
@@ -532,7 +534,7 @@ def is_bundle_file(name: str) -> bool:
     return (
         bool(parts)
         and "\x00" not in name
-        and not name.endswith(".md")
+        and not is_markdown_name(name)
         and not any(part.startswith((".", "_")) or part == ".." for part in parts)
     )
 
