@@ -27,6 +27,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
+from .migration.dates import parse_date_text
 from .migration.files import is_markdown_name
 from .models import Post, PostError, Rendered, Tag
 
@@ -312,17 +313,9 @@ def _datetime(value: Any, key: str, context: _Context) -> datetime:
     return moment
 
 
-# Jekyll's habit: "2019-03-14 10:00:00 +0100" (a space before the offset).
-_SPACED_OFFSET = re.compile(r"^(\S+[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s+([+-]\d{2}:?\d{2}|Z)$")
-
-
 def _parse_date_text(text: str) -> datetime | None:
-    for candidate in (text, _SPACED_OFFSET.sub(r"\1\2", text)):
-        try:
-            return datetime.fromisoformat(candidate)
-        except ValueError:
-            continue
-    return None
+    """Whatever Hugo (Go) or Jekyll (Ruby) accepted as a date: see migration.dates."""
+    return parse_date_text(text)
 
 
 def _tags(value: Any, key: str, context: _Context) -> tuple[Tag, ...]:
