@@ -25,6 +25,10 @@ from urllib.parse import quote
 import markdown
 
 from .code import Regions, code_regions
+from .report import Expanded, Unknown
+
+#: A shortcode this engine cannot render, where it is used.
+UnknownShortcode = Unknown
 
 #: Tag bodies: anything up to the closing delimiter, quoted strings whole.
 _TAGS = {
@@ -33,24 +37,6 @@ _TAGS = {
 }
 _ARGUMENT = re.compile(r"""\s*(?:(?P<key>[\w-]+)=)?(?P<value>"(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)""")
 _NAME = re.compile(r"[\w./-]+")
-
-
-@dataclass(frozen=True)
-class UnknownShortcode:
-    """A use of a shortcode this engine cannot render, at a line of the body (1-based)."""
-
-    line: int
-    name: str
-
-
-@dataclass(frozen=True)
-class Expanded:
-    """A body with its shortcodes expanded, and what could not be rendered exactly."""
-
-    text: str
-    unknown: tuple[UnknownShortcode, ...] = ()
-    #: (line, message) for shortcodes that were rendered but lost something.
-    problems: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass
