@@ -17,6 +17,7 @@ import click
 from flask import Flask, current_app, g
 
 from .posts import ContentFolder, Library, ReaderSettings, Renderer, summarize
+from .posts.migration.preprocess import BodyPreprocessor
 from .posts.search import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -36,13 +37,14 @@ class Blog:
         #: What time it is; scheduled posts appear when this passes their date.
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.renderer = Renderer(sanitize=bool(config["SANITIZE"]))
+        content = Path(config["CONTENT_DIR"]).resolve()
         settings = ReaderSettings(
             timezone=self.timezone,
             renderer=self.renderer,
             summarizer=summarize,
             max_bytes=int(config["MAX_POST_BYTES"]),
+            preprocess=BodyPreprocessor(content),
         )
-        content = Path(config["CONTENT_DIR"]).resolve()
         store = str(config["POST_STORE"])
         self.folder = ContentFolder(
             content,

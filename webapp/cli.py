@@ -91,6 +91,7 @@ def check(output_format: str, strict: bool) -> None:
         timezone=blog.timezone,
         renderer=blog.renderer,
         max_bytes=blog.folder.settings.max_bytes,
+        preprocess=blog.folder.settings.preprocess,
     )
     problems = check_folder(root, settings)
     errors = sum(1 for p in problems if p.severity == "error")

@@ -58,6 +58,12 @@ class ReaderSettings:
     renderer: Callable[[str], Rendered] | None = None
     summarizer: Callable[[str], str] | None = None
     max_bytes: int = MAX_POST_BYTES
+    #: Expands template code (Hugo shortcodes, Jekyll Liquid) in a body before
+    #: Markdown: (body, source, front matter, body's first line) -> (body, warnings).
+    preprocess: (
+        Callable[[str, PurePosixPath, Mapping[str, Any], int], tuple[str, tuple[PostError, ...]]]
+        | None
+    ) = None
 
 
 # --- slugs ------------------------------------------------------------------
@@ -493,6 +499,9 @@ def _convert(
         for key in fields["extra"]
         if key not in KNOWN_ELSEWHERE
     )
+    if settings.preprocess is not None:
+        body, notes = settings.preprocess(body, source, metadata, body_line)
+        fields["warnings"] += notes
     _check_nesting(body, body_line, source)
     fields["body"] = body
     fields["body_line"] = body_line

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -10,11 +9,9 @@ from typing import Any
 import frontmatter
 import yaml
 
-from ..reader import slugify
+from ..reader import slug_from_path, slugify
 from .files import is_markdown_name
 from .liquid import LiquidContext
-
-_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
 def default_post_url(slug: str) -> str:
@@ -47,7 +44,7 @@ class JekyllSite:
 
     def resolve_post_url(self, name: str) -> str | None:
         path = self.posts.get(PurePosixPath(name.strip()).name)
-        return self.post_url(_slug_of(path)) if path else None
+        return self.post_url(slug_of_file(path, self.root)) if path else None
 
     def resolve_link(self, target: str) -> str | None:
         """The URL of a file named as ``{% link %}`` names it (a path from the site root)."""
@@ -98,7 +95,8 @@ def load_config(path: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _slug_of(path: Path) -> str:
+def slug_of_file(path: Path, root: Path) -> str:
+    """The slug the reader gives the post in this file (front matter ``slug`` or its name)."""
     try:
         metadata = frontmatter.load(str(path)).metadata
     except (OSError, ValueError, yaml.YAMLError):  # the reader reports a broken post
@@ -106,4 +104,4 @@ def _slug_of(path: Path) -> str:
     slug = metadata.get("slug")
     if isinstance(slug, str) and slugify(slug):
         return slugify(slug)
-    return slugify(_DATE_PREFIX.sub("", path.stem))
+    return slug_from_path(PurePosixPath(path.relative_to(root).as_posix()))
