@@ -41,7 +41,7 @@ def test_no_post_shows_template_code(site: str, content_dir: Path, make_app: Any
 
 def test_a_linkerd_post_shows_youtube_thumbnails(content_dir: Path, make_app: Any) -> None:
     client = serve("hugo-linkerd", content_dir, make_app)
-    page = parse(client.get("/posts/0617-may-community-meeting-recap-part-1/"))
+    page = parse(client.get("/posts/2021-0617-may-community-meeting-recap-part-1/"))
     video = page.select_one(".post-body a.video-link")
     assert video["href"] == "https://www.youtube.com/watch?v=BWL4889RKhU"
     assert video.img["src"] == "https://i.ytimg.com/vi/BWL4889RKhU/hqdefault.jpg"

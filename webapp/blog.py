@@ -38,12 +38,14 @@ class Blog:
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.renderer = Renderer(sanitize=bool(config["SANITIZE"]))
         content = Path(config["CONTENT_DIR"]).resolve()
+        migration = BodyPreprocessor(content)
         settings = ReaderSettings(
             timezone=self.timezone,
             renderer=self.renderer,
             summarizer=summarize,
             max_bytes=int(config["MAX_POST_BYTES"]),
-            preprocess=BodyPreprocessor(content),
+            preprocess=migration,
+            old_urls=migration.old_urls,
         )
         store = str(config["POST_STORE"])
         self.folder = ContentFolder(

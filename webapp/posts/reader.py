@@ -29,6 +29,7 @@ from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 from .migration.dates import parse_date_text
 from .migration.files import is_markdown_name
+from .migration.permalinks import bundle_slug_parts
 from .models import Post, PostError, Rendered, Tag
 
 #: Files larger than this are reported rather than read.
@@ -64,6 +65,8 @@ class ReaderSettings:
         Callable[[str, PurePosixPath, Mapping[str, Any], int], tuple[str, tuple[PostError, ...]]]
         | None
     ) = None
+    #: The URLs a post had under its old generator: (source, front matter, date) -> paths.
+    old_urls: Callable[[PurePosixPath, Mapping[str, Any], datetime], tuple[str, ...]] | None = None
 
 
 # --- slugs ------------------------------------------------------------------
@@ -84,8 +87,13 @@ def slugify(text: str) -> str:
 
 
 def slug_from_path(source: PurePosixPath) -> str:
-    """The file's stem without a Jekyll date prefix (a bundle's folder for index.md)."""
-    stem = source.parent.name if source.stem == "index" and source.parent.name else source.stem
+    """The file's stem without a Jekyll date prefix (for a bundle's index.md, Hugo's rule).
+
+    A bundle is named by its path below its section, so ``post/2019/07/index.md``
+    and ``post/2020/07/index.md`` are ``2019-07`` and ``2020-07``.
+    """
+    bundle = bundle_slug_parts(source)
+    stem = "-".join(bundle) if bundle else source.stem
     return slugify(_JEKYLL_PREFIX.sub("", stem))
 
 
@@ -490,6 +498,14 @@ def _convert(
     fields.setdefault("slug", slug_from_path(source))
     if not fields["slug"]:
         raise PostError(source, "file name has no letters or digits; set 'slug'", line=front.line)
+    if settings.old_urls is not None:
+        old = [
+            normalize_path(url) for url in settings.old_urls(source, metadata, fields["published"])
+        ]
+        own = f"/posts/{fields['slug']}"
+        fields["aliases"] = tuple(
+            dict.fromkeys([*fields.get("aliases", ()), *(u for u in old if u not in ("/", own))])
+        )
     if in_drafts:
         fields["draft"] = True  # Jekyll keeps drafts in _drafts/
     known = FIELDS.keys() | set(MERGED_INTO_TAGS)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from datetime import datetime, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..models import PostError
-from .hugo import HugoSite
+from .hugo import HugoSite, find_config_files
 from .jekyll import JekyllSite, default_post_url
 from .liquid import expand_liquid, has_liquid
+from .permalinks import hugo_urls, jekyll_urls
 from .report import Expanded
 from .shortcodes import BUILTIN_NAMES, expand_shortcodes, has_shortcodes
 
@@ -29,6 +32,12 @@ class BodyPreprocessor:
         self.hugo = HugoSite(root, post_url)
         self.jekyll = JekyllSite(root, post_url)
         self.is_jekyll_site = (root / "_config.yml").is_file()
+        self.is_hugo_site = bool(find_config_files(root)) or (root / "content").is_dir()
+        zone = self.jekyll.config.get("timezone")
+        try:
+            self.jekyll_zone: tzinfo | None = ZoneInfo(zone) if isinstance(zone, str) else None
+        except (ZoneInfoNotFoundError, ValueError):
+            self.jekyll_zone = None
 
     def __call__(
         self, body: str, source: PurePosixPath, metadata: Mapping[str, Any], body_line: int
@@ -45,6 +54,18 @@ class BodyPreprocessor:
             warnings += _warnings(expanded, source, body_line, "Liquid")
             body = expanded.text
         return body, tuple(warnings)
+
+    def old_urls(
+        self, source: PurePosixPath, metadata: Mapping[str, Any], published: datetime
+    ) -> tuple[str, ...]:
+        """The URLs the post had under Jekyll or Hugo (none for other posts)."""
+        if self.is_jekyll_site or {"_posts", "_drafts"} & set(source.parts):
+            if self.jekyll_zone is not None:
+                published = published.astimezone(self.jekyll_zone)
+            return jekyll_urls(source, metadata, published, self.jekyll.config)
+        if self.is_hugo_site:
+            return hugo_urls(source, metadata, published, self.hugo.config)
+        return ()
 
 
 def _warnings(
