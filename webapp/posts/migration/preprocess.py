@@ -3,7 +3,9 @@
 Hugo shortcodes are expanded in every post (their ``{{<``/``{{%`` cannot be
 mistaken for prose). Liquid is expanded only in Jekyll posts (files under
 ``_posts/`` or ``_drafts/``, or any post of a site with a ``_config.yml``):
-in a Hugo post, ``{{ .Title }}`` was shown as written.
+in a Hugo post, ``{{ .Title }}`` was shown as written. Posts of a Jekyll or
+Hugo site then have their kramdown and CommonMark habits (2-space list
+nesting, ``{:toc}``…) rewritten for Python-Markdown (see ``dialect``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..models import PostError
+from .dialect import normalize as normalize_dialect
 from .hugo import HugoSite, find_config_files
 from .jekyll import JekyllSite, default_post_url
 from .liquid import expand_liquid, has_liquid
@@ -53,6 +56,9 @@ class BodyPreprocessor:
             expanded = expand_liquid(body, self.jekyll.context(dict(metadata)))
             warnings += _warnings(expanded, source, body_line, "Liquid")
             body = expanded.text
+        if jekyll_post or self.is_hugo_site:
+            # Written for kramdown or Goldmark: their list nesting and extensions.
+            body = normalize_dialect(body)
         return body, tuple(warnings)
 
     def old_urls(
