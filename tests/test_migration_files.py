@@ -92,3 +92,18 @@ def test_a_real_hugo_site_copied_whole_reads_every_post(content_dir: Path) -> No
     problems = check_folder(content_dir, SETTINGS)
     assert not [p for p in problems if "not Markdown" in p.message]
     assert len(read(content_dir).posts) == 5
+
+
+def test_the_start_up_log_counts_posts_and_names_skipped_files(
+    content_dir: Path, write_post: WritePost, make_app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    write_post("_posts/2020-01-01-kept.markdown", title="Kept")
+    write_post("_posts/2020-01-02-old.textile", title="Old")
+    write_post("_posts/2020-01-03-broken.md", text="---\ntitle: [unclosed\n---\n")
+    with caplog.at_level("INFO", logger="webapp"):
+        make_app()
+    messages = [record.getMessage() for record in caplog.records]
+    summary = next(m for m in messages if m.startswith("read 1 posts"))
+    assert "2 files skipped (1 unreadable, 1 not Markdown)" in summary
+    assert any(m.startswith("_posts/2020-01-02-old.textile: has front matter") for m in messages)
+    assert any("_posts/2020-01-03-broken.md" in m for m in messages)
