@@ -3,7 +3,8 @@
 Hugo shortcodes are expanded in every post (their ``{{<``/``{{%`` cannot be
 mistaken for prose). Liquid is expanded only in Jekyll posts (files under
 ``_posts/`` or ``_drafts/``, or any post of a site with a ``_config.yml``):
-in a Hugo post, ``{{ .Title }}`` was shown as written. Posts of a Jekyll or
+in a Hugo post, ``{{ .Title }}`` was shown as written. Frames and scripts
+the Content Security Policy would block become links (see ``embeds``). Posts of a Jekyll or
 Hugo site then have their kramdown and CommonMark habits (2-space list
 nesting, ``{:toc}``…) rewritten for Python-Markdown (see ``dialect``).
 """
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..models import PostError
 from .dialect import normalize as normalize_dialect
+from .embeds import has_embeds, replace_embeds
 from .hugo import HugoSite, find_config_files
 from .jekyll import JekyllSite, default_post_url
 from .liquid import expand_liquid, has_liquid
@@ -55,6 +57,10 @@ class BodyPreprocessor:
         if jekyll_post and has_liquid(body):
             expanded = expand_liquid(body, self.jekyll.context(dict(metadata)))
             warnings += _warnings(expanded, source, body_line, "Liquid")
+            body = expanded.text
+        if has_embeds(body):
+            expanded = replace_embeds(body)
+            warnings += _warnings(expanded, source, body_line, "embed")
             body = expanded.text
         if jekyll_post or self.is_hugo_site:
             # Written for kramdown or Goldmark: their list nesting and extensions.

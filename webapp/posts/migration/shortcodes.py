@@ -25,6 +25,7 @@ from urllib.parse import quote
 import markdown
 
 from .code import Regions, code_regions
+from .embeds import gist_link, vimeo_link, youtube_link
 from .report import Expanded, Unknown
 
 #: A shortcode this engine cannot render, where it is used.
@@ -250,35 +251,15 @@ class _Renderer:
     def youtube(self, node: _Node) -> tuple[str, bool]:
         video = node.get("id") or node.get(0)
         title = node.get("title") or "Video on YouTube"
-        start = node.get("start")
-        url = f"https://www.youtube.com/watch?v={quote(video)}" + (
-            f"&t={quote(start)}s" if start else ""
-        )
-        thumbnail = f"https://i.ytimg.com/vi/{quote(video)}/hqdefault.jpg"
-        html = (
-            f'<a class="video-link" href="{escape(url)}">'
-            f'<img src="{escape(thumbnail)}" alt="{escape(title)} (watch on YouTube)" '
-            'width="480" height="360" loading="lazy"></a>'
-        )
-        return html, True
+        return youtube_link(video, title, node.get("start")), True
 
     def vimeo(self, node: _Node) -> tuple[str, bool]:
         video = node.get("id") or node.get(0)
-        title = node.get("title") or "Video on Vimeo"
-        url = f"https://vimeo.com/{quote(video)}"
-        return (
-            f'<a class="video-link" href="{escape(url)}">{escape(title)} (watch on Vimeo)</a>',
-            True,
-        )
+        return vimeo_link(video, node.get("title") or "Video on Vimeo"), True
 
     def gist(self, node: _Node) -> tuple[str, bool]:
         user, gist = node.get("user") or node.get(0), node.get("id") or node.get(1)
-        file = node.get("file") or node.get(2)
-        url = f"https://gist.github.com/{quote(user)}/{quote(gist)}"
-        if file:
-            url += "#file-" + re.sub(r"[^\w-]", "-", file.lower())
-        label = f"{file} (gist by {user})" if file else f"Gist by {user}"
-        return f'<a class="embed-link" href="{escape(url)}">{escape(label)}</a>', True
+        return gist_link(user, gist, node.get("file") or node.get(2)), True
 
     def x(self, node: _Node) -> tuple[str, bool]:
         user, post = node.get("user"), node.get("id")
