@@ -418,6 +418,9 @@ KNOWN_ELSEWHERE = frozenset(
         "layout", "permalink", "author", "authors", "comments", "image", "images",
         "cover", "weight", "type", "url", "toc", "math", "keywords", "series",
         "expiryDate", "hidden", "showToc", "featured_image", "lang", "canonical",
+        # Hugo's own page keys.
+        "params", "linkTitle", "menu", "menus", "outputs", "resources", "build", "cascade",
+        "translationKey", "sitemap", "markup", "headless", "isCJKLanguage",
     }
 )  # fmt: skip
 

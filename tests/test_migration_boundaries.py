@@ -1,0 +1,51 @@
+"""The migration modules are part of the pure core: no web framework, no request."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.test_boundaries import WEB_PACKAGES
+
+MIGRATION = Path(__file__).resolve().parent.parent / "webapp" / "posts" / "migration"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def test_every_migration_module_imports_no_web_package() -> None:
+    modules = sorted(MIGRATION.glob("*.py"))
+    assert len(modules) >= 10
+    for path in modules:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] if node.level == 0 else []
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top not in WEB_PACKAGES | {"webapp"}, f"{path.name} imports {name}"
+
+
+def test_a_real_post_is_expanded_without_loading_a_web_package() -> None:
+    root = FIXTURES / "hugo-grpc"
+    script = f"""
+import sys
+sys.path.insert(0, {str(MIGRATION.parent.parent)!r})
+from pathlib import Path, PurePosixPath
+from posts.migration.preprocess import BodyPreprocessor
+root = Path({str(root)!r})
+source = PurePosixPath("content/en/blog/installation.md")
+text = (root / source).read_text().split("---", 2)[2]
+body, warnings = BodyPreprocessor(root)(text, source, {{}}, 1)
+assert "v1.82.0" in body and "{{{{<" not in body, body
+loaded = sorted({{name.split(".")[0] for name in sys.modules}} & set({sorted(WEB_PACKAGES)!r}))
+print(",".join(loaded))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
