@@ -107,3 +107,15 @@ def test_the_start_up_log_counts_posts_and_names_skipped_files(
     assert "2 files skipped (1 unreadable, 1 not Markdown)" in summary
     assert any(m.startswith("_posts/2020-01-02-old.textile: has front matter") for m in messages)
     assert any("_posts/2020-01-03-broken.md" in m for m in messages)
+
+
+def test_a_whole_sites_theme_and_tooling_are_not_read_as_posts(
+    content_dir: Path, write_post: WritePost
+) -> None:
+    write_post("content/post/kept.md", title="Kept")
+    write_post("themes/paper/exampleSite/content/post/demo.md", title="A theme's demo")
+    write_post("node_modules/pkg/README.md", title="A package's readme")
+    write_post("static/notes.md", title="A static file")
+    write_post("notes/themes/kept-too.md", title="Deeper down, a section may be called anything")
+    library = read(content_dir)
+    assert sorted(post.slug for post in library.posts) == ["kept", "kept-too"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,3 +106,33 @@ def test_a_link_out_of_a_static_folder_is_not_followed(tmp_path: Path) -> None:
     (tmp_path / "private.txt").write_text("secret", encoding="utf-8")
     (root / "assets" / "leak.txt").symlink_to(tmp_path / "private.txt")
     assert find_site(root).static_file("/assets/leak.txt") is None
+
+
+@pytest.mark.parametrize(
+    ("site", "url", "file"),
+    [
+        (
+            "jekyll-18f",
+            "/assets/blog/nasa-historian/meatball.jpg",
+            "assets/blog/nasa-historian/meatball.jpg",
+        ),
+        ("handwritten-hugo", "/img/dot.svg", "static/img/dot.svg"),
+    ],
+)
+def test_the_server_answers_static_files_at_their_old_urls(
+    site: str, url: str, file: str, content_dir: Path, make_app: Any
+) -> None:
+    shutil.copytree(FIXTURES / site, content_dir, dirs_exist_ok=True)
+    (content_dir / "assets").mkdir(exist_ok=True)
+    (content_dir / "assets" / "page.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    client = make_app().test_client()
+    with client.get(url) as response:
+        assert response.status_code == 200
+        assert response.data == (content_dir / file).read_bytes()
+    for refused in (
+        "/_config.yml",
+        "/assets/../_config.yml",
+        "/assets/page.md",
+        "/static/img/dot.svg",
+    ):
+        assert client.get(refused).status_code == 404, refused

@@ -19,6 +19,7 @@ from flask import Flask, current_app, g
 from .posts import ContentFolder, Library, ReaderSettings, Renderer, summarize
 from .posts.migration.files import iter_skipped_files
 from .posts.migration.preprocess import BodyPreprocessor
+from .posts.migration.siteroot import find_site
 from .posts.models import Post, PostError
 from .posts.search import SearchIndex
 
@@ -41,6 +42,8 @@ class Blog:
         self.renderer = Renderer(sanitize=bool(config["SANITIZE"]))
         content = Path(config["CONTENT_DIR"]).resolve()
         migration = BodyPreprocessor(content)
+        #: What kind of site the content folder is, and its static folders.
+        self.site = find_site(content)
         settings = ReaderSettings(
             timezone=self.timezone,
             renderer=self.renderer,

@@ -28,7 +28,7 @@ import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 from .migration.dates import parse_date_text
-from .migration.files import is_markdown_name
+from .migration.files import SITE_TOOLING_FOLDERS, is_markdown_name
 from .migration.permalinks import bundle_slug_parts
 from .models import Post, PostError, Rendered, Tag
 
@@ -578,6 +578,8 @@ def iter_post_files(folder: Path, root: Path) -> Iterator[os.DirEntry[str]]:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
+                if current == root and entry.name in SITE_TOOLING_FOLDERS:
+                    continue  # a whole site's theme, build output or static files
                 stack.append(Path(entry.path))
             elif is_post_name(entry.name) and entry.is_file():
                 if entry.is_symlink() and not is_inside(Path(entry.path), root):

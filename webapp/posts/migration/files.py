@@ -24,6 +24,16 @@ OTHER_CONTENT_SUFFIXES = frozenset(
 _FRONT_MATTER_STARTS = (b"---", b"+++", b"{")
 
 
+#: Folders at the top of a Jekyll or Hugo site that hold its tooling, theme,
+#: build output or static files: their Markdown files are not posts.
+SITE_TOOLING_FOLDERS = frozenset(
+    {
+        "themes", "layouts", "archetypes", "static", "assets", "resources", "public", "data",
+        "i18n", "node_modules", "vendor", "_site", "_layouts", "_includes", "_sass", "_data",
+    }
+)  # fmt: skip
+
+
 def is_markdown_name(name: str) -> bool:
     """Whether a file name has one of the Markdown suffixes posts use."""
     return PurePosixPath(name).suffix.lower() in MARKDOWN_SUFFIXES

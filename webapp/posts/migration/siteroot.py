@@ -40,6 +40,8 @@ class SiteLayout:
         path = PurePosixPath("/" + url_path.lstrip("/"))
         if any(part.startswith(".") or part == ".." for part in path.parts[1:]):
             return None
+        if is_markdown_name(path.name):
+            return None  # a page's source, which the old generator rendered
         for prefix, folder in self.static:
             if not str(path).startswith(prefix):
                 continue
