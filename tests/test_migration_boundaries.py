@@ -5,9 +5,12 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+import pytest
 
 from tests.test_boundaries import WEB_PACKAGES
+from webapp.posts.migration.preprocess import BodyPreprocessor
 
 MIGRATION = Path(__file__).resolve().parent.parent / "webapp" / "posts" / "migration"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -49,3 +52,18 @@ print(",".join(loaded))
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["{{< ", '{{< x "', "{{< x `", "{{% ", "{% ", "{{ ", "{% raw %}", "<iframe ", "<script ",
+     "<p style ", "`{{< a >}}", "- a\n  ", "1. x\n   ```\n"],
+)  # fmt: skip
+def test_hostile_bodies_are_expanded_in_time_linear_in_their_size(unit: str) -> None:
+    """200 KB of unclosed tags: patterns that rescan the rest of the text for each
+    opening would take minutes here, past the test time limit."""
+    text = unit * (200_000 // len(unit))
+    body, _warnings = BodyPreprocessor(FIXTURES / "jekyll-jekyllrb")(
+        text, PurePosixPath("_posts/2020-01-01-x.md"), {}, 1
+    )
+    assert body

@@ -58,3 +58,13 @@ class Regions:
     def contains(self, offset: int) -> bool:
         index = bisect.bisect_right(self._starts, offset) - 1
         return index >= 0 and offset < self._regions[index][1]
+
+
+class Lines:
+    """Line numbers (1-based) of offsets in a text, each found by bisection."""
+
+    def __init__(self, text: str) -> None:
+        self._newlines = [match.start() for match in re.finditer("\n", text)]
+
+    def of(self, offset: int) -> int:
+        return bisect.bisect_left(self._newlines, offset) + 1

@@ -16,13 +16,19 @@ import re
 from html import escape, unescape
 from urllib.parse import parse_qs, quote, urlsplit
 
-from .code import Regions, code_regions
+from .code import Lines, Regions, code_regions
 from .report import Expanded
 
-_IFRAME = re.compile(r"<iframe\b(?P<attributes>[^>]*)>.*?</iframe\s*>", re.IGNORECASE | re.DOTALL)
-_SCRIPT = re.compile(r"<script\b(?P<attributes>[^>]*)>.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+# An element's content stops at the next element of its kind, so unclosed
+# ones fail fast rather than at the end of the text.
+_IFRAME = re.compile(
+    r"<iframe\b(?P<attributes>[^<>]*)>(?:[^<]|<(?!/?iframe\b))*</iframe\s*>", re.IGNORECASE
+)
+_SCRIPT = re.compile(
+    r"<script\b(?P<attributes>[^<>]*)>(?:[^<]|<(?!/?script\b))*</script\s*>", re.IGNORECASE
+)
 _ATTRIBUTE = re.compile(r"""([\w:-]+)\s*=\s*("[^"]*"|'[^']*'|[^\s"'>]+)""")
-_STYLE = re.compile(r"""<[a-z][^>]*\sstyle\s*=""", re.IGNORECASE)
+_STYLE = re.compile(r"""<[a-z][^<>]*\sstyle\s*=""", re.IGNORECASE)
 _YOUTUBE = re.compile(r"(?:youtube(?:-nocookie)?\.com/embed/|youtu\.be/)(?P<id>[\w-]{6,})")
 _VIMEO = re.compile(r"player\.vimeo\.com/video/(?P<id>\d+)")
 _GIST = re.compile(r"gist\.github\.com/(?P<user>[\w-]+)/(?P<id>\w+)\.js")
@@ -68,8 +74,7 @@ def replace_embeds(text: str) -> Expanded:
     code = Regions(code_regions(text))
     problems: list[tuple[int, str]] = []
 
-    def line_of(offset: int) -> int:
-        return text.count("\n", 0, offset) + 1
+    line_of = Lines(text).of
 
     def frame(match: re.Match[str]) -> str:
         if code.contains(match.start()):

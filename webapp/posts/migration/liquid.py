@@ -21,11 +21,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .code import Regions, code_regions
+from .code import Lines, Regions, code_regions
 from .report import Expanded, Unknown
 
+# A tag or output never holds "{{" or "{%" (so an unclosed one fails fast
+# rather than at the end of the text) and is at most 2,000 characters long.
 _TOKEN = re.compile(
-    r"\{%-?\s*(?P<tag>\w+)(?P<markup>.*?)-?%\}|\{\{-?(?P<output>.*?)-?\}\}", re.DOTALL
+    r"\{%-?\s*(?P<tag>\w+)(?P<markup>(?:[^%{]|%(?!\})|\{(?![{%])){0,2000}?)-?%\}"
+    r"|\{\{-?(?P<output>(?:[^}{]|\}(?!\})|\{(?![{%])){0,2000}?)-?\}\}"
 )
 _STRING = re.compile(r"""^(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)')$""")
 _FILTER_ARGUMENT = re.compile(r"""^\s*(\w+)\s*(?::\s*(.*))?$""")
@@ -66,11 +69,12 @@ class _Expander:
         self.text = text
         self.context = context
         self.code = Regions(code_regions(text))
+        self.lines = Lines(text)
         self.unknown: list[Unknown] = []
         self.problems: list[tuple[int, str]] = []
 
     def line(self, offset: int) -> int:
-        return self.text.count("\n", 0, offset) + 1
+        return self.lines.of(offset)
 
     def run(self) -> Expanded:
         out: list[str] = []

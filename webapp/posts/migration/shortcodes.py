@@ -24,18 +24,28 @@ from urllib.parse import quote
 
 import markdown
 
-from .code import Regions, code_regions
+from .code import Lines, Regions, code_regions
 from .embeds import gist_link, vimeo_link, youtube_link
 from .report import Expanded, Unknown
 
 #: A shortcode this engine cannot render, where it is used.
 UnknownShortcode = Unknown
 
+
 #: Tag bodies: anything up to the closing delimiter, quoted strings whole.
-_TAGS = {
-    "<": re.compile(r"""\{\{<(?P<body>(?:[^"`>]|"(?:[^"\\]|\\.)*"|`[^`]*`|>(?!\}\}))*)>\}\}"""),
-    "%": re.compile(r"""\{\{%(?P<body>(?:[^"`%]|"(?:[^"\\]|\\.)*"|`[^`]*`|%(?!\}\}))*)%\}\}"""),
-}
+def _tag_pattern(opening: str, closing: str) -> re.Pattern[str]:
+    """``{{<`` … ``>}}``: a tag never holds "{{" or a blank line (so an unclosed
+    tag fails fast rather than at the end of the text), and is at most 2,000
+    characters long."""
+    o, c = re.escape(opening), re.escape(closing)
+    inner = (
+        rf"""[^"`{c}{{\n]|\n(?!\n)|\{{(?!\{{)|"(?:[^"\\\n]|\\.){{0,1000}}"|`[^`]{{0,1000}}`"""
+        rf"""|{c}(?!\}}\}})"""
+    )
+    return re.compile(rf"\{{\{{{o}(?P<body>(?:{inner}){{0,2000}}){c}\}}\}}")
+
+
+_TAGS = {"<": _tag_pattern("<", ">"), "%": _tag_pattern("%", "%")}
 _ARGUMENT = re.compile(r"""\s*(?:(?P<key>[\w-]+)=)?(?P<value>"(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)""")
 _NAME = re.compile(r"[\w./-]+")
 
@@ -94,6 +104,7 @@ class _Renderer:
         self.text = text
         self.context = context
         self.code = Regions(code_regions(text))
+        self.lines = Lines(text)
         self.unknown: list[UnknownShortcode] = []
         self.problems: list[tuple[int, str]] = []
 
@@ -110,7 +121,7 @@ class _Renderer:
         for delimiter, pattern in _TAGS.items():
             for match in pattern.finditer(self.text):
                 body = match.group("body").strip()
-                line = self.text.count("\n", 0, match.start()) + 1
+                line = self.lines.of(match.start())
                 node = _Node(
                     "", [], match.start(), match.end(), match.end(), line, delimiter == "%"
                 )
