@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from webapp.posts import ReaderSettings
 from webapp.posts.migration.siteroot import find_site
+from webapp.posts.store import fingerprint
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -136,3 +138,15 @@ def test_the_server_answers_static_files_at_their_old_urls(
         "/static/img/dot.svg",
     ):
         assert client.get(refused).status_code == 404, refused
+
+
+def test_stored_posts_are_read_again_when_the_sites_configuration_changes(tmp_path: Path) -> None:
+    """Posts expand Liquid and shortcodes from the site's configuration at read time."""
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "jekyll-jekyllrb", root)
+    settings = ReaderSettings()
+    before = fingerprint(root, settings)
+    assert fingerprint(root, settings) == before
+    with (root / "_config.yml").open("a", encoding="utf-8") as config:
+        config.write("permalink: pretty\n")
+    assert fingerprint(root, settings) != before

@@ -34,7 +34,8 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import models, reader
+from . import migration, models, reader
+from .migration.siteroot import find_site
 from .models import Post
 from .reader import ReaderSettings
 
@@ -59,9 +60,14 @@ CREATE TABLE IF NOT EXISTS posts (
 def fingerprint(root: Path, settings: ReaderSettings) -> str:
     """Changes whenever reading the same bytes could give a different post."""
     hasher = hashlib.blake2b(digest_size=16)
-    for module in (reader, models):
-        hasher.update(Path(module.__file__ or "").read_bytes())
-    for package in ("PyYAML", "python-frontmatter"):
+    sources = [Path(module.__file__ or "") for module in (reader, models)]
+    # Template code is expanded while reading, by these modules, from the
+    # site's configuration: a change to either can change a post.
+    sources += sorted(Path(migration.__file__ or "").parent.glob("*.py"))
+    sources += find_site(root).config_files
+    for source in sources:
+        hasher.update(source.read_bytes())
+    for package in ("PyYAML", "python-frontmatter", "python-dateutil"):
         hasher.update(importlib.metadata.version(package).encode())
     hasher.update(
         repr((_FORMAT, sys.version, str(root), str(settings.timezone), settings.max_bytes)).encode()
