@@ -6,7 +6,11 @@
 #
 # Content is copied in (the sample site); mount a folder over /app/content to
 # serve your own. Settings are BLOG_*/CACHE_* environment variables (README).
-FROM python:3.11-slim
+# The base image by digest, so a rebuild gets the same Python and Debian. To move
+# to the current python:3.11-slim, take the digest that
+#   docker buildx imagetools inspect python:3.11-slim
+# prints and put it here.
+FROM python:3.11-slim@sha256:9c900dea9e8fb7e16277c179b555cc72d29a352dbc33cff48ad5a0412fd5bfc7
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -15,25 +19,26 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, from pyproject.toml, so code changes reuse this layer.
-COPY pyproject.toml README.md ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies first, from the lock file (every file checked against its hash),
+# so code changes reuse this layer. After changing pyproject.toml, regenerate
+# requirements.lock with the command at its top.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock \
+    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin blog
 
+# The application runs from /app (PYTHONPATH): it finds templates/ and static/
+# beside its package, and nothing is built from this source.
 COPY webapp ./webapp
 COPY templates ./templates
 COPY static ./static
-COPY serve.py gunicorn.conf.py ./
-# Editable, so the app finds templates/ and static/ beside its package.
-RUN pip install --no-deps -e . \
-    && useradd --create-home --uid 10001 --shell /usr/sbin/nologin blog
+COPY serve.py serve-logging.json gunicorn.conf.py ./
 
 COPY content ./content
 
 USER blog
-ENV BLOG_CONTENT_DIR=/app/content \
-    BLOG_SEARCH_INDEX=/tmp/marginalia-search.sqlite3 \
+# The search index and post store default to /tmp/marginalia-<uid>, made 0700.
+ENV PYTHONPATH=/app \
+    BLOG_CONTENT_DIR=/app/content \
     PORT=8000
 EXPOSE 8000
 

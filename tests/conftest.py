@@ -12,13 +12,20 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 
 from webapp import create_app
+from webapp.request_facts import PARTIAL_REQUEST_HEADERS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# Property tests try a few cases in the inner loop and many in CI (which sets CI=true).
+settings.register_profile("quick", max_examples=30)
+settings.register_profile("thorough", max_examples=300)
+settings.load_profile("thorough" if os.environ.get("CI") else "quick")
+
 #: Headers htmx 4 sends when it will swap the answer into part of a page.
-HTMX_PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
+HTMX_PARTIAL = PARTIAL_REQUEST_HEADERS
 
 
 def post_text(

@@ -12,6 +12,7 @@ import pytest
 from tests.servers import PROJECT_ROOT
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_tiny_benchmark_run_writes_its_report(tmp_path: Path) -> None:
     output = tmp_path / "benchmarks.md"

@@ -50,17 +50,40 @@ def test_a_query_never_answers_another_query(write_post: WritePost, client: Flas
     assert client.get("/?tag=a").location == "/tags/a/"
 
 
-def test_cache_keys_cover_path_declared_query_and_kind(app: Flask) -> None:
-    def key(url: str, headers: dict[str, str] | None = None) -> str:
-        with app.test_request_context(url, headers=headers or {}):
-            return cache_key(("tag",))
+def test_cache_keys_cover_path_and_kind_and_never_the_query(make_app: Any) -> None:
+    app = make_app()
 
-    assert key("/?tag=a") != key("/?tag=b")
-    assert key("/?tag=a&tag=b") == key("/?tag=b&tag=a")
-    assert key("/?tag=a&utm_source=x") == key("/?tag=a")  # undeclared arguments are ignored
+    def key(url: str, headers: dict[str, str] | None = None) -> str | None:
+        with app.test_request_context(url, headers=headers or {}):
+            return cache_key()
+
     assert key("/x/") != key("/y/")
     assert key("/x/", HTMX_PARTIAL) != key("/x/")
     assert key("/x/", {"HX-Request": "true", "HX-Request-Type": "full"}) == key("/x/")
+    # Views that read their query are not stored, so the query never picks an answer.
+    assert key("/?utm_source=x") == key("/")
+    # With no public URL configured, links come from the request: so does the key.
+    assert key("/x/", {"Host": "evil.example"}) != key("/x/")
+    assert key("/x/", {"Host": "evil.example:8000"}) != key("/x/", {"Host": "evil.example"})
+    assert key("/x/", {"Host": "bad host/"}) is None
+
+    configured = make_app(SITE_URL="https://blog.example")
+    with configured.test_request_context("/x/", headers={"Host": "evil.example"}):
+        evil = cache_key()
+    with configured.test_request_context("/x/"):
+        assert cache_key() == evil
+
+
+def test_search_answers_are_not_stored(write_post: WritePost, app: Flask) -> None:
+    write_post("a.md", body="zebra cache")
+    client = app.test_client()
+    for url in ("/search/?q=zebra&q=cache", "/search/?q=cache&q=zebra"):
+        assert client.get(url).headers["X-Cache"] == "miss"
+    first = parse(client.get("/search/?q=zebra&q=cache")).find("input", id="search-query")
+    second = parse(client.get("/search/?q=cache&q=zebra")).find("input", id="search-query")
+    assert first["value"] == "zebra" and second["value"] == "cache"
+    assert client.get("/search/?q=zebra&page=abc").status_code == 404
+    assert client.get("/search/?q=zebra&page=0").status_code == 404
 
 
 def test_only_successful_responses_are_stored(write_post: WritePost, app: Flask) -> None:
@@ -112,3 +135,11 @@ def test_validators_and_conditional_requests(write_post: WritePost, client: Flas
     write_post("a.md", title="Edited", tags='["essay"]')
     changed = client.get("/posts/a/", headers={"If-None-Match": page.headers["ETag"]})
     assert changed.status_code == 200
+
+
+def test_trusted_hosts_refuse_every_other_host(write_post: WritePost, make_app: Any) -> None:
+    write_post("a.md")
+    client = make_app(TRUSTED_HOSTS=["blog.example"]).test_client()
+    assert client.get("/posts/a/", headers={"Host": "blog.example"}).status_code == 200
+    assert client.get("/posts/a/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/posts/a/", headers={"Host": "evil.example"}).status_code == 400

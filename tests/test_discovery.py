@@ -151,9 +151,10 @@ def test_a_tag_page_offers_narrower_combinations_with_counts(site: Flask) -> Non
     assert [a.get_text() for a in fragment.select("ol.post-list h2 a")] == ["The Boring Advantage"]
 
 
-def test_a_combination_with_no_posts_says_so(site: Flask) -> None:
-    page = parse(site.test_client().get("/tags/business+python/"))
-    assert page.select_one(".empty").get_text() == "No post has all of these tags."
+def test_a_combination_with_no_posts_is_not_a_page(site: Flask) -> None:
+    response = site.test_client().get("/tags/business+python/")
+    assert response.status_code == 404
+    assert "No post has all of these tags." in parse(response).select_one("main").get_text()
 
 
 # --- search ---------------------------------------------------------------------

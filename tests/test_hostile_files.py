@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import WritePost, parse, post_text
 from webapp.posts import PostError, ReaderSettings, Renderer, parse_post, slugify, summarize
-from webapp.posts import library as library_module
+from webapp.posts import folder as folder_module
 
 ALIAS_BOMB = "\n".join(
     [
@@ -83,14 +83,14 @@ def test_a_file_vanishing_between_listing_and_reading(
 ) -> None:
     write_post("stays.md", title="Stays")
     doomed = write_post("doomed.md", title="Doomed")
-    real_read = library_module.read_post
+    real_read = folder_module.read_post
 
     def read_after_deleting(path: Path, *args: Any) -> Any:
         if path.name == "doomed.md":
             doomed.unlink(missing_ok=True)  # deleted after it was listed
         return real_read(path, *args)
 
-    monkeypatch.setattr(library_module, "read_post", read_after_deleting)
+    monkeypatch.setattr(folder_module, "read_post", read_after_deleting)
     library = make_app().extensions["blog"].library()
     assert [post.title for post in library.posts] == ["Stays"]
     assert library.errors == ()  # gone is not broken
@@ -162,7 +162,7 @@ keys = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(front=st.dictionaries(keys, yaml_values, max_size=8), body=st.text(max_size=300))
 def test_the_reader_either_reads_or_explains(front: dict[str, Any], body: str) -> None:
     import yaml
@@ -179,7 +179,7 @@ def test_the_reader_either_reads_or_explains(front: dict[str, Any], body: str) -
     assert isinstance(post.summary, str)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(raw=st.binary(max_size=400))
 def test_arbitrary_bytes_never_escape_the_reader(raw: bytes) -> None:
     try:

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import WritePost, post_text
 from webapp.posts import ContentFolder, ReaderSettings, Renderer, summarize
-from webapp.posts import library as library_module
+from webapp.posts import folder as folder_module
 
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
 SETTINGS = ReaderSettings(renderer=Renderer(), summarizer=summarize)
@@ -260,13 +260,13 @@ def test_looking_again_reads_only_what_changed(
     folder = make_folder()
     folder.library(NOW)
     reads: list[Path] = []
-    real_read = library_module.read_post
+    real_read = folder_module.read_post
 
     def counting_read(path: Path, *args: object) -> object:
         reads.append(path)
         return real_read(path, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(library_module, "read_post", counting_read)
+    monkeypatch.setattr(folder_module, "read_post", counting_read)
     for _ in range(20):
         folder.library(NOW)
     assert reads == []

@@ -48,6 +48,7 @@ def dev_server(content_dir: Path) -> Iterator[str]:
         yield running.url
 
 
+@pytest.mark.slow
 def test_saving_shows_on_the_next_load_whatever_the_editor(
     content_dir: Path, dev_server: str
 ) -> None:
@@ -71,6 +72,7 @@ def test_saving_shows_on_the_next_load_whatever_the_editor(
     assert fetch(dev_server + "/posts/b/")[0] == 404
 
 
+@pytest.mark.slow
 def test_broken_front_matter_shows_an_error_page_in_debug_mode(
     content_dir: Path, dev_server: str
 ) -> None:
@@ -83,6 +85,7 @@ def test_broken_front_matter_shows_an_error_page_in_debug_mode(
     assert "date" in page.select_one(".problem").get_text()
 
 
+@pytest.mark.slow
 def test_readers_never_see_a_half_written_post(content_dir: Path) -> None:
     post = content_dir / "a.md"
     post.write_text(post_text(title="Complete", body="The whole text."))
@@ -101,6 +104,7 @@ def test_readers_never_see_a_half_written_post(content_dir: Path) -> None:
         assert page.select_one(".post-body").get_text().strip() == "The first half and the second."
 
 
+@pytest.mark.slow
 def test_a_broken_save_keeps_the_last_good_version(content_dir: Path) -> None:
     # One worker: each worker reads files when it next answers, so a version
     # that lived only between two requests can be one worker's last good one

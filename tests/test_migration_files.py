@@ -19,6 +19,19 @@ SETTINGS = ReaderSettings(renderer=Renderer(), summarizer=summarize)
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
 
 
+class PATHS:
+    """Posts at /posts/<slug>/, as the site serves them."""
+
+    @staticmethod
+    def post(slug: str) -> str:
+        return f"/posts/{slug}/"
+
+    @staticmethod
+    def slug_of(path: str) -> str | None:
+        parts = path.strip("/").split("/")
+        return parts[1] if len(parts) == 2 and parts[0] == "posts" else None
+
+
 def read(root: Path) -> Any:
     return ContentFolder(root, SETTINGS, use_inotify=False, poll_interval=3600).library(LATER)
 
@@ -80,7 +93,7 @@ def test_blog_check_names_pages_in_formats_that_are_not_read(
     write_post("content/about.html", title="About")
     write_post("static/plain.html", text="<p>no front matter: a static file</p>")
     write_post("content/fragment.html", text="<p>no front matter</p>")
-    problems = check_folder(content_dir, SETTINGS)
+    problems = check_folder(content_dir, SETTINGS, PATHS)
     skipped = {str(p.path): p for p in problems if "not Markdown" in p.message}
     assert set(skipped) == {"_posts/2020-01-02-old.textile", "content/about.html"}
     assert all(p.severity == "error" for p in skipped.values())
@@ -89,7 +102,7 @@ def test_blog_check_names_pages_in_formats_that_are_not_read(
 
 def test_a_real_hugo_site_copied_whole_reads_every_post(content_dir: Path) -> None:
     shutil.copytree(FIXTURES / "hugo-grpc", content_dir, dirs_exist_ok=True)
-    problems = check_folder(content_dir, SETTINGS)
+    problems = check_folder(content_dir, SETTINGS, PATHS)
     assert not [p for p in problems if "not Markdown" in p.message]
     assert len(read(content_dir).posts) == 5
 

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import parse
 from webapp.posts.migration import hugo, jekyll
 from webapp.posts.migration.permalinks import bundle_slug_parts, hugo_urls, jekyll_urls, urlize
-from webapp.posts.reader import slug_from_path
+from webapp.posts.slugs import slug_from_path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 WHEN = datetime(2019, 3, 14, 9, 26)

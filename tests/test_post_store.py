@@ -4,6 +4,7 @@ store that cannot be trusted is never used."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import sqlite3
@@ -20,6 +21,7 @@ from flask import Flask
 
 from tests.conftest import WritePost, parse, post_text
 from webapp.posts import ContentFolder, ReaderSettings, Renderer, Snapshot, summarize
+from webapp.posts.models import Post, PostError
 
 SETTINGS = ReaderSettings(renderer=Renderer(), summarizer=summarize)
 
@@ -189,9 +191,16 @@ def _a_symlink(tmp_path: Path, make_store: Callable[[Path], None]) -> Path:
 @pytest.mark.parametrize(
     ("spoil", "message"),
     [
-        (_writable_by_others, "it is not a file of this user that only this user can write"),
-        (_in_a_shared_folder, "its folder can be written by other users"),
-        (_a_symlink, "it is not a regular file"),
+        (_writable_by_others, "replaced {store}: other users could have written to it"),
+        (
+            _in_a_shared_folder,
+            "not using the post store {store} (BLOG_POST_STORE): {folder}:"
+            " other users can write to it",
+        ),
+        (
+            _a_symlink,
+            "not using the post store {store} (BLOG_POST_STORE): {store}: it is a symbolic link",
+        ),
     ],
     ids=["writable-by-others", "in-a-shared-folder", "a-symlink"],
 )
@@ -211,7 +220,7 @@ def test_a_store_others_could_have_written_is_not_used(
     rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfie"))
     with caplog.at_level(logging.WARNING):
         assert titles(start(content_dir, store)) == {"a": "Alfie"}
-    assert f"not using the post store {store}: {message}" in caplog.text
+    assert message.format(store=store, folder=store.parent) in caplog.text
 
 
 def test_a_store_that_cannot_be_written_leaves_the_site_serving(
@@ -222,7 +231,8 @@ def test_a_store_that_cannot_be_written_leaves_the_site_serving(
     write_post("a.md", title="Alpha")
     with caplog.at_level(logging.WARNING):
         assert titles(start(content_dir, blocked / "posts.sqlite3")) == {"a": "Alpha"}
-    assert "could not store the posts" in caplog.text
+    assert f"not writing the post store {blocked / 'posts.sqlite3'}" in caplog.text
+    assert f"{blocked}: it is not a folder" in caplog.text
 
 
 def test_workers_starting_together_share_one_store(
@@ -263,6 +273,7 @@ def test_the_app_stores_posts_where_configured_or_not_at_all(
     assert set(tmp_path.iterdir()) == before
 
 
+@pytest.mark.slow
 def test_a_process_that_exits_right_after_starting_finishes_the_store(
     write_post: WritePost, content_dir: Path, tmp_path: Path
 ) -> None:
@@ -283,7 +294,7 @@ def test_a_process_that_exits_right_after_starting_finishes_the_store(
     assert titles(start(content_dir, store))["post-7"] == "Post 7"
 
 
-def test_by_default_the_store_is_in_a_folder_of_this_users_own(
+def test_by_default_the_store_and_index_are_in_a_folder_of_this_users_own(
     write_post: WritePost,
     make_app: Callable[..., Flask],
     tmp_path: Path,
@@ -294,9 +305,151 @@ def test_by_default_the_store_is_in_a_folder_of_this_users_own(
     temporary.chmod(0o1777)  # like /tmp
     monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     write_post("a.md", title="Alpha")
-    app = make_app(POST_STORE="")
+    app = make_app(POST_STORE="", SEARCH_INDEX="")
+    assert app.test_client().get("/search/?q=alpha").status_code == 200
     app.extensions["blog"].folder.close()
     (folder,) = temporary.iterdir()
     assert folder.name == f"marginalia-{os.getuid()}"
     assert oct(folder.stat().st_mode & 0o777) == oct(0o700)
-    assert [store.suffix for store in folder.iterdir() if store.is_file()][:1] == [".sqlite3"]
+    made = {path.name.split("-")[0]: path for path in folder.iterdir()}
+    assert made.keys() == {"posts", "search"}
+    assert {oct(path.stat().st_mode & 0o777) for path in folder.iterdir()} == {oct(0o600)}
+
+
+class _Payload:
+    """What an attacker puts in a row: a pickle that creates a file when loaded."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (open, (str(self.marker), "w"))
+
+
+def test_nothing_in_the_store_is_ever_run(
+    write_post: WritePost, content_dir: Path, tmp_path: Path
+) -> None:
+    import pickle
+
+    store = tmp_path / "posts.sqlite3"
+    marker = tmp_path / "code-ran"
+    write_post("a.md", title="Alpha")
+    start(content_dir, store)
+    with contextlib.closing(sqlite3.connect(store)) as db, db:
+        db.execute("UPDATE posts SET post = ?", (pickle.dumps(_Payload(marker)),))
+    rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfie"))
+    assert titles(start(content_dir, store)) == {"a": "Alfie"}  # the row was not usable
+    assert not marker.exists()
+
+
+EVERY_KIND_YAML = """\
+---
+title: Every kind of field
+date: 2024-08-08 09:30:00+02:00
+updated: 2024-09-01
+tags: [Essay, "business", Business]
+summary: A summary.
+draft: true
+aliases: [/old/, /older/]
+summray: a typo'd key
+on_day: 2023-01-02
+naive: 2023-01-02 03:04:05
+utc: 2023-01-02T03:04:05Z
+offset: 2023-01-02T03:04:05.250+05:30
+count: 3
+ratio: 1.5
+huge: 123456789012345678901234567890
+flag: false
+nothing: null
+infinite: .inf
+nested: {a: [1, 2.0, {b: [true, null, 2024-01-01]}], 7: seven, "": []}
+blob: !!binary aGVsbG8=
+letters: !!set {x, y}
+ordered: !!omap [{one: 1}, {two: 2}]
+---
+
+Body with a note.[^n]
+
+[^n]: The note.
+"""
+
+EVERY_KIND_TOML = """\
++++
+title = "In TOML"
+date = 2024-08-08T09:30:00-07:00
+at = 07:32:00.5
+local = 1979-05-27T07:32:00
+table = { inner = [1, "two", 1979-05-27], deep = { x = true } }
++++
+
+TOML body.
+"""
+
+
+def typed(value: object) -> object:
+    """A value with its type showing at every level (1, 1.0 and True differ;
+    so do time zones), and sets in a fixed order, for comparing."""
+    name = type(value).__name__
+    if isinstance(value, list | tuple):
+        return (name, [typed(item) for item in value])
+    if isinstance(value, set | frozenset):
+        return (name, sorted((typed(item) for item in value), key=repr))
+    if isinstance(value, dict):
+        return (name, [(typed(k), typed(v)) for k, v in value.items()])
+    if isinstance(value, PostError):
+        return (name, value.as_dict())
+    return (name, repr(value))
+
+
+def comparable(post: Post) -> dict[str, object]:
+    """Every field of a post that is stored."""
+    return {
+        f.name: typed(getattr(post, f.name))
+        for f in dataclasses.fields(post)
+        if f.name not in ("renderer", "summarizer")
+    }
+
+
+def test_every_kind_of_field_comes_back_from_the_store_as_it_was_read(
+    write_post: WritePost, content_dir: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "posts.sqlite3"
+    write_post("every.md", text=EVERY_KIND_YAML)
+    write_post("toml.md", text=EVERY_KIND_TOML)
+    fresh = {post.slug: post for post in start(content_dir, store).posts}
+    # Files that would read differently now, but look unchanged: only a post
+    # taken from the store still has the old title.
+    rewrite_keeping_stat(content_dir / "every.md", EVERY_KIND_YAML.replace("field", "FIELD"))
+    rewrite_keeping_stat(content_dir / "toml.md", EVERY_KIND_TOML.replace('TOML"', 'Toml"'))
+    stored = {post.slug: post for post in start(content_dir, store).posts}
+    assert sorted(post.title for post in stored.values()) == ["Every kind of field", "In TOML"]
+    assert fresh.keys() == stored.keys() == {"every", "toml"}
+    for slug, post in fresh.items():
+        assert stored[slug] is not post
+        assert comparable(stored[slug]) == comparable(post)
+        assert stored[slug].html == post.html
+    extra = stored["every"].extra
+    assert extra["letters"] == {"x", "y"} and extra["blob"] == b"hello"
+    assert str(stored["every"].published) == "2024-08-08 09:30:00+02:00"
+    assert any("summray" in str(w) for w in stored["every"].warnings)
+    assert repr(stored["toml"].extra["at"]) == "datetime.time(7, 32, 0, 500000)"
+
+
+def test_a_post_with_a_value_the_store_cannot_hold_is_read_from_its_file(
+    write_post: WritePost, content_dir: Path, tmp_path: Path
+) -> None:
+    from webapp.posts.store import PostStore
+
+    write_post("a.md", title="Alpha")
+    write_post("b.md", title="Bravo")
+    snapshot = start(content_dir, tmp_path / "unused.sqlite3")
+    entries = {}
+    for post in snapshot.posts:
+        source = content_dir / str(post.source)
+        info = source.stat()
+        if post.slug == "a":
+            post = dataclasses.replace(post, extra={"odd": object()})
+        entries[str(source)] = ((info.st_mtime_ns, info.st_size, info.st_ino), post)
+    store = PostStore(tmp_path / "posts.sqlite3", content_dir.resolve(), SETTINGS)
+    store.save(entries)
+    assert {post.slug for _, post in store.load().values()} == {"b"}

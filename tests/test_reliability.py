@@ -8,7 +8,11 @@ import sys
 import threading
 import time
 
+import pytest
+
 from tests.servers import PROJECT_ROOT, redis_server
+
+pytestmark = pytest.mark.slow
 
 
 def run_script(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:

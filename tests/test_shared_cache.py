@@ -16,6 +16,8 @@ import redis
 from tests.conftest import post_text
 from tests.servers import PROJECT_ROOT, RedisServer, gunicorn, redis_server
 
+pytestmark = pytest.mark.slow
+
 WORKERS = 3
 
 
@@ -49,7 +51,7 @@ def test_every_worker_shares_one_cache(env: dict[str, str], cache_server: RedisS
         # Whichever worker answers, the page rendered once is served from Redis.
         assert {get(base + "/posts/a/")[1] for _ in range(WORKERS * 4)} == {"hit"}
     with redis.Redis.from_url(cache_server.url) as client:
-        assert len(client.keys("blog:page:*:full:/posts/a/?")) == 1
+        assert len(client.keys("blog:page:*:full:*/posts/a/")) == 1
 
 
 def test_an_edit_reaches_every_worker_at_once(env: dict[str, str], content_dir: Path) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 from htmx_flask import Htmx
 
@@ -22,17 +23,21 @@ from .assets import init_assets
 from .blog import Blog
 from .caching import cache, init_caching
 from .cli import init_cli
+from .posts.reader import MAX_POST_BYTES
+from .request_facts import TrustedEnviron
 from .security import init_security
 from .templating import init_templating
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+log = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, Any] = {
     # Content
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "TIMEZONE": "UTC",
     "SHOW_DRAFTS": False,
-    "MAX_POST_BYTES": 5 * 1024 * 1024,
+    "MAX_POST_BYTES": MAX_POST_BYTES,
     # How often to rescan when the platform cannot notify us of changes.
     "POLL_INTERVAL": 1.0,
     "USE_INOTIFY": True,
@@ -41,8 +46,11 @@ DEFAULTS: dict[str, Any] = {
     "DESCRIPTION": "Essays and notes, with footnotes worth reading.",
     "AUTHOR": "",
     "PAGE_SIZE": 10,
-    # Absolute URLs (feeds, sitemap, canonical links); empty: from each request's host.
+    # The public address (https://example.com, or with a path the site is mounted
+    # at): absolute links come from it alone. Empty: from each request's Host.
     "SITE_URL": "",
+    # With no SITE_URL, the hosts to answer for (Flask's setting); empty: any.
+    "TRUSTED_HOSTS": [],
     "FEED_LENGTH": 20,
     # The search index file; empty: one per content folder in the temp directory.
     "SEARCH_INDEX": "",
@@ -64,6 +72,8 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_TYPE": "SimpleCache",
     "CACHE_DEFAULT_TIMEOUT": 300,
     "CACHE_THRESHOLD": 2000,
+    # The in-process cache's budget in bytes (each worker has its own).
+    "CACHE_MAX_BYTES": 64 * 1024 * 1024,
     "CACHE_KEY_PREFIX": "blog:",
 }
 
@@ -92,6 +102,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     if not app.debug and not app.testing:
         logging.getLogger("webapp").setLevel(logging.INFO)
+        if not app.config["SITE_URL"] and click.get_current_context(silent=True) is None:
+            log.warning(
+                "BLOG_SITE_URL is not set: absolute links (canonical, feeds, sitemap) are "
+                "built from each request's Host, and every host gets cache entries of its "
+                "own. Set BLOG_SITE_URL to the site's public address in production."
+            )
 
     Htmx(app)
     init_caching(app)
@@ -108,6 +124,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(seo.bp)
     views.register_error_handlers(app)
+    # Outermost: the mount point is the configured one before anything reads it.
+    app.wsgi_app = TrustedEnviron(app.wsgi_app, str(app.config["SITE_URL"]))  # type: ignore[method-assign]
     return app
 
 

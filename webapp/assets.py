@@ -20,7 +20,8 @@ from flask import Flask, abort, current_app, request, url_for
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
-from .compression import apply_encoding, compress
+from .compression import choose_encoding, compress
+from .request_facts import not_modified, not_modified_headers
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, max-age=300"
@@ -108,8 +109,18 @@ def serve_asset(filename: str) -> Response:
     asset = _assets().get(filename)
     if asset is None:
         abort(404)
-    response = current_app.response_class(asset.body, 200, content_type=asset.content_type)
     current = request.args.get("v") == asset.version
-    response.headers["Cache-Control"] = IMMUTABLE if current else REVALIDATE
-    apply_encoding(response, asset.encoded, asset.version)
-    return response.make_conditional(request)
+    encoding = choose_encoding(request.headers.get("Accept-Encoding"), asset.encoded)
+    etag = f'"{asset.version}-{encoding}"' if encoding else f'"{asset.version}"'
+    headers = [
+        ("Content-Type", asset.content_type),
+        ("Cache-Control", IMMUTABLE if current else REVALIDATE),
+        ("Vary", "Accept-Encoding"),
+        ("ETag", etag),
+    ]
+    if not_modified(request.environ, etag):
+        return current_app.response_class(status=304, headers=not_modified_headers(headers))
+    if encoding is None:
+        return current_app.response_class(asset.body, 200, headers)
+    headers.append(("Content-Encoding", encoding))
+    return current_app.response_class(asset.encoded[encoding], 200, headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from .posts.migration.preprocess import BodyPreprocessor
 from .posts.migration.siteroot import find_site
 from .posts.models import Post, PostError
 from .posts.search import SearchIndex
+from .posts.sqlite import NotPrivate
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +86,21 @@ class Blog:
 
     @cached_property
     def search_index(self) -> SearchIndex:
-        """The full-text index, in a file every worker on this host shares."""
-        return SearchIndex(self.search_index_path)
+        """The full-text index, in a file every worker on this host shares
+        (or, if that file cannot be used, in one of this process's own)."""
+        try:
+            return SearchIndex(self.search_index_path)
+        except (NotPrivate, OSError, sqlite3.Error) as error:
+            # A new name, made 0700 by this process: no one else's to plant.
+            own = Path(tempfile.mkdtemp(prefix="marginalia-search-")) / "search.sqlite3"
+            log.warning(
+                "not using the search index %s (BLOG_SEARCH_INDEX): %s;"
+                " this process keeps its own in %s",
+                self.search_index_path,
+                error,
+                own,
+            )
+            return SearchIndex(own)
 
     def library(self, now: datetime | None = None) -> Library:
         return self.folder.library(now or self.now(), drafts=self.show_drafts)
@@ -107,17 +122,22 @@ def _log_start(posts: Sequence[Post], errors: Sequence[PostError], root: Path) -
         log.warning("%s: %s", path, reason)
 
 
+def _private_folder() -> Path:
+    """This user's folder in the system's temporary directory (made 0700 when
+    first used; refused if someone else made it or links it elsewhere)."""
+    return Path(tempfile.gettempdir()) / f"marginalia-{os.getuid()}"
+
+
 def _default_index_path(root: Path) -> Path:
-    """One index per content folder, in the system's temporary directory."""
+    """One search index per content folder, in this user's own folder."""
     name = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
-    return Path(tempfile.gettempdir()) / f"marginalia-search-{name}.sqlite3"
+    return _private_folder() / f"search-{name}.sqlite3"
 
 
 def _default_store_path(root: Path) -> Path:
-    """One post store per content folder, in a folder of this user's own in
-    the system's temporary directory."""
+    """One post store per content folder, in this user's own folder."""
     name = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
-    return Path(tempfile.gettempdir()) / f"marginalia-{os.getuid()}" / f"posts-{name}.sqlite3"
+    return _private_folder() / f"posts-{name}.sqlite3"
 
 
 def get_blog() -> Blog:

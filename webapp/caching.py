@@ -12,18 +12,20 @@ view returned. Here a key covers everything that changes an answer:
   previous release;
 - the generation, a counter in the cache that ``flask blog invalidate``
   bumps (each worker rereads it at most once a second);
-- fragment or page (``HX-Request-Type``);
-- the path, and only the query arguments the view declares it reads, in a
-  canonical order, so ``?tag=a`` never answers ``?tag=b`` and junk arguments
-  cannot fill the cache.
+- the request's own part (``request_facts.Answering.key``): fragment or
+  page, the path, and, only when no public URL is configured, the scheme
+  and host the page's absolute links come from. Never the query string:
+  views whose answer depends on it (search) are not stored, so junk
+  queries cannot fill the cache, and redirects and errors are never stored.
 
 Only 200 responses are stored: the body, its gzip and brotli encodings, the
 headers that never change for it, and an ETag, all computed once.
 
 A cached page is answered before Flask routes the request at all: a small
 WSGI layer (``CachedResponses``) computes the same key from the raw request
-and, on a hit, answers from the stored parts. Requests with a query string
-or conditional headers, and every miss, go through Flask as usual.
+and answers from the stored parts, conditional requests included, with the
+same ``ResponseCache.answer`` the view decorator uses. Requests with a query
+string, and every miss, go through Flask as usual.
 
 The cache is an optimisation, never a dependency: if the backend (Redis,
 say) fails, pages are served uncached, a warning is logged once, and the
@@ -45,12 +47,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec
 
 from flask import Flask, current_app, g, make_response, request
 from flask_caching import Cache
-from werkzeug.http import http_date, parse_etags, unquote_etag
+from werkzeug.http import http_date
 from werkzeug.wrappers import Response
 
 from .blog import Blog, current_library
 from .compression import choose_encoding, compress
-from .htmx import VARY, is_partial_request
+from .request_facts import VARY, Answering, not_modified, not_modified_headers
 from .security import HEADERS, security_headers
 
 if TYPE_CHECKING:
@@ -89,16 +91,6 @@ GENERATION_KEY = "generation"
 GENERATION_TTL = 1.0
 #: After a backend failure, how long to serve uncached before trying again.
 RETRY_AFTER = 1.0
-#: Request headers that ask for a conditional or partial answer.
-_CONDITIONAL = frozenset(
-    {"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_RANGE", "HTTP_RANGE"}
-)
-#: The ones the WSGI layer leaves to Flask (If-None-Match alone it answers itself).
-_FOR_FLASK = frozenset({"HTTP_IF_MODIFIED_SINCE", "HTTP_IF_RANGE", "HTTP_RANGE"})
-#: A 304 repeats these headers of the 200 it stands for (RFC 9110, 15.4.5).
-_NOT_MODIFIED_KEEPS = frozenset(
-    {"cache-control", "content-location", "date", "etag", "expires", "vary", "last-modified"}
-)
 _SECURITY_NAMES = frozenset({*HEADERS, "Strict-Transport-Security"})
 #: Paths never cached: no need to ask the cache about them.
 _UNCACHED_PREFIXES = ("/static/", "/healthz", "/readyz")
@@ -110,7 +102,11 @@ def init_caching(app: Flask) -> None:
         options = app.config.setdefault("CACHE_OPTIONS", {})
         options.setdefault("socket_timeout", 0.25)
         options.setdefault("socket_connect_timeout", 0.25)
-    cache.init_app(app)
+    backend = {}
+    if app.config["CACHE_TYPE"] in ("SimpleCache", "flask_caching.backends.SimpleCache"):
+        # The same, bounded in bytes and without pickling (webapp/memory_cache.py).
+        backend["CACHE_TYPE"] = "webapp.memory_cache.BoundedMemoryCache"
+    cache.init_app(app, config=backend)
     responses = ResponseCache(app)
     app.extensions["response_cache"] = responses
     app.wsgi_app = CachedResponses(app.wsgi_app, responses)  # type: ignore[method-assign]
@@ -158,6 +154,10 @@ class ResponseCache:
         self.max_age = int(app.config["HTTP_MAX_AGE"])
         self.stale = int(app.config["HTTP_STALE_WHILE_REVALIDATE"])
         self.default_timeout = int(app.config["CACHE_DEFAULT_TIMEOUT"])
+        self.answering = Answering(
+            origin=str(app.config["SITE_URL"]),
+            trusted_hosts=tuple(app.config.get("TRUSTED_HOSTS") or ()),
+        )
         self._down_until = 0.0
         self._generation = (0.0, 0)
         self._lock = threading.Lock()
@@ -211,9 +211,12 @@ class ResponseCache:
 
     # -- keys and answers ----------------------------------------------------------
 
-    def key(self, library: Library, partial: bool, path: str, query: str = "") -> str:
-        version = f"{self.site}.{self.generation()}.{library.version}"
-        return f"page:{version}:{'partial' if partial else 'full'}:{path}?{query}"
+    def key(self, library: Library, environ: WSGIEnvironment) -> str | None:
+        """The cache key of this request's answer; None if it must not be stored."""
+        request_part = self.answering.key(environ)
+        if request_part is None:
+            return None
+        return f"page:{self.site}.{self.generation()}.{library.version}:{request_part}"
 
     def timeout(self, library: Library, now: datetime) -> int | None:
         """No entry outlives the next scheduled post (its key would change then
@@ -251,26 +254,44 @@ class ResponseCache:
             headers.append(("Last-Modified", modified))
         return headers
 
+    def stored(self, response: Response, vary: str) -> Stored:
+        """What to keep of a view's 200 response: its body, encodings, fixed headers, ETag."""
+        body = response.get_data()
+        headers = [
+            (name, value)
+            for name, value in response.headers.items()
+            if name in _STORED_HEADERS or name.startswith("HX-")
+        ]
+        headers += [("Vary", vary), *self.security_headers]
+        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        return Stored(body, headers, etag, compress(body))
+
     def answer(
         self,
+        environ: WSGIEnvironment,
         stored: Stored,
-        accept_encoding: str | None,
         library: Library,
         now: datetime,
         hit: bool,
-    ) -> tuple[bytes, list[tuple[str, str]]]:
-        """The body and headers of an answer from stored parts."""
-        encoding = choose_encoding(accept_encoding, stored.encoded)
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        """Status, headers and body of the answer to this request from stored parts:
+        the encoding the client accepts, or 304 if the client has it already."""
+        encoding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING"), stored.encoded)
         headers = list(stored.headers)
         if encoding is None:
             body = stored.body
-            headers.append(("ETag", f'"{stored.etag}"'))
+            etag = f'"{stored.etag}"'
+            headers.append(("ETag", etag))
         else:
             body = stored.encoded[encoding]
-            headers += [("Content-Encoding", encoding), ("ETag", f'"{stored.etag}-{encoding}"')]
+            etag = f'"{stored.etag}-{encoding}"'
+            headers += [("Content-Encoding", encoding), ("ETag", etag)]
         headers += self.caching_headers(library, now)
-        headers += [("X-Cache", "hit" if hit else "miss"), ("Content-Length", str(len(body)))]
-        return body, headers
+        headers.append(("X-Cache", "hit" if hit else "miss"))
+        if not_modified(environ, etag, library.last_modified):
+            return "304 Not Modified", not_modified_headers(headers, _SECURITY_NAMES), b""
+        headers.append(("Content-Length", str(len(body))))
+        return "200 OK", headers, b"" if environ.get("REQUEST_METHOD") == "HEAD" else body
 
 
 def _responses() -> ResponseCache:
@@ -278,23 +299,22 @@ def _responses() -> ResponseCache:
     return responses
 
 
-def cache_key(query_args: Iterable[str] = ()) -> str:
-    """The key for this request's answer (see the module docstring)."""
-    args = sorted((name, value) for name in query_args for value in request.args.getlist(name))
-    query = "&".join(f"{name}={value}" for name, value in args)
-    path = request.script_root + request.path
-    return _responses().key(current_library(), is_partial_request(), path, query)
+def cache_key() -> str | None:
+    """The key this request's answer is stored under (see the module docstring)."""
+    return _responses().key(current_library(), request.environ)
 
 
 def cached_response(
-    *, query_args: Iterable[str] = (), fragment: bool = False
+    *, fragment: bool = False, store: bool = True
 ) -> Callable[[Callable[P, Any]], Callable[P, Response]]:
-    """Cache a view's successful responses under ``cache_key(query_args)``.
+    """Cache a view's successful responses under ``cache_key()``.
 
-    ``fragment=True`` for URLs that answer htmx and everyone else differently:
-    their answers vary on the htmx request headers.
+    Keys cover the path and never the query string, so a view whose answer
+    depends on its query (search) passes ``store=False``: it keeps the
+    validators and HTTP caching headers, but junk queries cannot fill the
+    cache. ``fragment=True`` for URLs that answer htmx and everyone else
+    differently: their answers vary on the htmx request headers.
     """
-    declared = tuple(query_args)
     vary = ", ".join(("Accept-Encoding", *VARY)) if fragment else "Accept-Encoding"
 
     def decorator(view: Callable[P, Any]) -> Callable[P, Response]:
@@ -302,30 +322,19 @@ def cached_response(
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
             responses = _responses()
             library = current_library()
-            key = cache_key(declared)
-            stored = responses.get(key)
+            key = responses.key(library, request.environ) if store else None
+            stored = responses.get(key) if key is not None else None
             hit = stored is not None
             if stored is None:
                 response = make_response(view(*args, **kwargs))
                 if response.status_code != 200 or response.is_streamed:
                     response.headers.setdefault("Cache-Control", "no-cache")
                     return response
-                body = response.get_data()
-                headers = [
-                    (name, value)
-                    for name, value in response.headers.items()
-                    if name in _STORED_HEADERS or name.startswith("HX-")
-                ]
-                headers += [("Vary", vary), *responses.security_headers]
-                etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-                stored = Stored(body, headers, etag, compress(body))
-                responses.set(key, stored, responses.timeout(library, g.now))
-            accept = request.headers.get("Accept-Encoding")
-            body, headers = responses.answer(stored, accept, library, g.now, hit)
-            answer = current_app.response_class(body, 200, headers)
-            if _CONDITIONAL.intersection(request.environ):
-                return answer.make_conditional(request)
-            return answer
+                stored = responses.stored(response, vary)
+                if key is not None:
+                    responses.set(key, stored, responses.timeout(library, g.now))
+            status, headers, body = responses.answer(request.environ, stored, library, g.now, hit)
+            return current_app.response_class(body, status, headers)
 
         return wrapper
 
@@ -335,9 +344,9 @@ def cached_response(
 class CachedResponses:
     """WSGI layer that answers cached pages before Flask routes the request.
 
-    It asks the same questions as ``cached_response`` (same key, same
-    headers), from the raw request; anything it cannot answer from the
-    cache goes to Flask unchanged.
+    It asks the same questions as ``cached_response`` (``ResponseCache.key``
+    and ``ResponseCache.answer``), from the raw request; anything it cannot
+    answer from the cache goes to Flask unchanged.
     """
 
     def __init__(self, wsgi_app: WSGIApplication, responses: ResponseCache) -> None:
@@ -345,41 +354,24 @@ class CachedResponses:
         self.responses = responses
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD")
         path = environ.get("PATH_INFO") or "/"
         if (
-            method not in ("GET", "HEAD")
+            environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
             or environ.get("QUERY_STRING")
             or path.startswith(_UNCACHED_PREFIXES)
-            or not _FOR_FLASK.isdisjoint(environ)
         ):
             return self.wsgi_app(environ, start_response)
         responses = self.responses
         blog = responses.blog
         now = blog.now()
         library = blog.library(now)
-        partial = (
-            environ.get("HTTP_HX_REQUEST", "").lower() == "true"
-            and environ.get("HTTP_HX_REQUEST_TYPE") == "partial"
-        )
-        stored = responses.get(
-            responses.key(library, partial, environ.get("SCRIPT_NAME", "") + path)
-        )
+        key = responses.key(library, environ)
+        stored = responses.get(key) if key is not None else None
         if stored is None:
             return self.wsgi_app(environ, start_response)
-        body, headers = responses.answer(
-            stored, environ.get("HTTP_ACCEPT_ENCODING"), library, now, hit=True
-        )
-        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        if if_none_match is not None:
-            etag = next(value for name, value in headers if name == "ETag")
-            if parse_etags(if_none_match).contains_weak(unquote_etag(etag)[0]):
-                kept = [(n, v) for n, v in headers if n.lower() in _NOT_MODIFIED_KEEPS]
-                kept += [(n, v) for n, v in headers if n in _SECURITY_NAMES]
-                start_response("304 Not Modified", kept)
-                return []
-        start_response("200 OK", headers)
-        return [b"" if method == "HEAD" else body]
+        status, headers, body = responses.answer(environ, stored, library, now, hit=True)
+        start_response(status, headers)
+        return [body]
 
 
 def invalidate() -> int:

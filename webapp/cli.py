@@ -9,12 +9,13 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .blog import get_blog
 from .posts import PostError, ReaderSettings, slugify
 from .posts.checks import check_folder
+from .site_urls import PostURLs
 
 blog_cli = AppGroup("blog", help="Write and check posts.")
 
@@ -94,7 +95,7 @@ def check(output_format: str, strict: bool) -> None:
         preprocess=blog.folder.settings.preprocess,
         old_urls=blog.folder.settings.old_urls,
     )
-    problems = check_folder(root, settings)
+    problems = check_folder(root, settings, PostURLs(current_app))
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
     if output_format == "json":
@@ -141,8 +142,6 @@ def freeze(destination: Path) -> None:
     any static host. Only files whose content changed are rewritten. Set
     BLOG_SITE_URL for absolute links in feeds and the sitemap.
     """
-    from flask import current_app
-
     from .export import freeze_site
 
     try:

@@ -11,15 +11,17 @@ import gzip
 from collections.abc import Mapping
 
 import brotli
-from flask import request
 from werkzeug.datastructures import Accept
 from werkzeug.http import parse_accept_header
-from werkzeug.wrappers import Response
 
 #: Below this many bytes compression saves nothing worth the header.
 MIN_SIZE = 256
 #: Preferred first when a client accepts several equally.
 ENCODINGS = ("br", "gzip")
+#: Characters of Accept-Encoding considered. Browsers send a few dozen; parsing
+#: a header of hundreds of kilobytes on every cached hit would cost far more
+#: than serving the page.
+ACCEPT_ENCODING_LIMIT = 1024
 
 
 def compress(body: bytes, *, effort: str = "fast") -> dict[str, bytes]:
@@ -41,22 +43,16 @@ def compress(body: bytes, *, effort: str = "fast") -> dict[str, bytes]:
 
 def choose_encoding(accept_encoding: str | None, variants: Mapping[str, bytes]) -> str | None:
     """The best of the variants an Accept-Encoding header accepts, or None for
-    the body as it is (also when the header is absent)."""
+    the body as it is (also when the header is absent).
+
+    Only the header's first ACCEPT_ENCODING_LIMIT characters count, up to the
+    last whole element: a cut "br;q=0" must not become a plain "br".
+    """
     if not accept_encoding or not variants:
         return None
+    if len(accept_encoding) > ACCEPT_ENCODING_LIMIT:
+        accept_encoding = accept_encoding[: ACCEPT_ENCODING_LIMIT + 1]
+        accept_encoding = accept_encoding[: max(accept_encoding.rfind(","), 0)]
     accepted = parse_accept_header(accept_encoding, Accept)
     chosen = accepted.best_match([*ENCODINGS, "identity"], default="identity")
     return chosen if chosen in variants else None
-
-
-def apply_encoding(response: Response, variants: Mapping[str, bytes], etag: str) -> Response:
-    """Give response the best encoding the client accepts, and that encoding's ETag."""
-    response.vary.add("Accept-Encoding")
-    chosen = choose_encoding(request.headers.get("Accept-Encoding"), variants)
-    if chosen is not None:
-        response.set_data(variants[chosen])
-        response.headers["Content-Encoding"] = chosen
-        response.set_etag(f"{etag}-{chosen}")
-    else:
-        response.set_etag(etag)
-    return response

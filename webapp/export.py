@@ -21,20 +21,11 @@ from flask.testing import FlaskClient
 from flask_frozen import Freezer, MimetypeMismatchWarning, MissingURLGeneratorWarning
 
 from .blog import get_blog
-from .posts.migration.files import is_bundle_index
-from .posts.reader import is_bundle_file
+from .request_facts import PARTIAL_REQUEST_HEADERS
+from .site_urls import fragment_endpoints, site_urls
 
 #: Marks a folder as an export, so freezing never empties a folder it did not make.
 MARKER = ".marginalia-export"
-#: Endpoints whose answers are fragments: requested with htmx's headers.
-FRAGMENT_ENDPOINTS = {
-    "partials.index",
-    "partials.index_page",
-    "partials.tag",
-    "partials.tag_page",
-    "partials.footnote",
-}
-HTMX_PARTIAL = {"HX-Request": "true", "HX-Request-Type": "partial"}
 NOT_FOUND_PAGE = "404.html"
 
 
@@ -55,8 +46,8 @@ class _FragmentAwareClient(FlaskClient):
             endpoint, _ = adapter.match(path.split("?")[0])
         except Exception:
             endpoint = None
-        if endpoint in FRAGMENT_ENDPOINTS:
-            kwargs["headers"] = {**dict(kwargs.get("headers") or {}), **HTMX_PARTIAL}
+        if endpoint in fragment_endpoints(self.application):
+            kwargs["headers"] = {**dict(kwargs.get("headers") or {}), **PARTIAL_REQUEST_HEADERS}
         return super().open(*args, **kwargs)
 
 
@@ -112,34 +103,9 @@ def _register_urls(freezer: Freezer) -> None:
 
     def urls() -> Iterator[tuple[str, dict[str, Any]]]:
         blog = get_blog()
-        library = blog.library()
-        for endpoint in ("pages.index", "pages.tags", "pages.archive", "partials.index"):
-            yield endpoint, {}
-        for endpoint in ("feeds.site_feed", "seo.sitemap", "seo.robots"):
-            yield endpoint, {}
-        size = int(freezer.app.config["PAGE_SIZE"])
-        pages = -(-len(library.posts) // size)
-        for page in range(2, pages + 1):
-            yield "pages.index_page", {"page": page}
-            yield "partials.index_page", {"page": page}
-        for item in library.tags:
-            slug = item.tag.slug
-            yield "pages.tag", {"tags": slug}
-            yield "partials.tag", {"tags": slug}
-            yield "feeds.tag_feed", {"tags": slug}
-            for page in range(2, -(-item.count // size) + 1):
-                yield "pages.tag_page", {"tags": slug, "page": page}
-                yield "partials.tag_page", {"tags": slug, "page": page}
-        for post in library.posts:
-            yield "pages.post", {"slug": post.slug}
-            for note in post.footnotes:
-                yield "partials.footnote", {"slug": post.slug, "footnote_id": note.id}
-            if is_bundle_index(post.source.name):
-                folder = blog.folder.root / post.source.parent
-                for file in sorted(folder.rglob("*")):
-                    name = file.relative_to(folder).as_posix()
-                    if file.is_file() and is_bundle_file(name):
-                        yield "pages.bundle_file", {"slug": post.slug, "filename": name}
+        page_size = int(freezer.app.config["PAGE_SIZE"])
+        for url in site_urls(blog.library(), page_size, blog.folder.root):
+            yield url.endpoint, url.values
 
     freezer.register_generator(urls)
 

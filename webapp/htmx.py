@@ -4,21 +4,20 @@ htmx-flask gives ``request.htmx`` (truthy for ``HX-Request: true``) and its
 flags. htmx 4 adds ``HX-Request-Type``: ``partial`` when it will swap the
 answer into part of the page, ``full`` for boosted links and history
 restores (which send no ``HX-Request`` at all). The fragment-or-page decision
-rests on that header, never on ``HX-Request`` alone.
+rests on that header, never on ``HX-Request`` alone, and is made in
+``request_facts.is_partial`` for every layer that asks.
 """
 
 from __future__ import annotations
 
 from flask import Response, request
-from htmx_flask import request as htmx_request
 
-#: Every answer from a URL that can answer both ways varies on these.
-VARY = ("HX-Request", "HX-Request-Type")
+from .request_facts import VARY, is_partial
 
 
 def is_partial_request() -> bool:
     """True when htmx will swap this answer into part of a page."""
-    return bool(htmx_request.htmx) and request.headers.get("HX-Request-Type") == "partial"
+    return is_partial(request.environ)
 
 
 def add_vary(response: Response) -> Response:

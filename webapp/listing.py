@@ -83,6 +83,8 @@ def canonical_tag_path(tags: Sequence[Tag]) -> str:
 def build_listing(library: Library, tags: tuple[Tag, ...], page: int, page_size: int) -> Listing:
     """The posts on one page; 404 past the last page."""
     posts = library.by_tag(*(tag.slug for tag in tags))
+    if tags and not posts:
+        abort(404, description="No post has all of these tags.")
     pages = max(1, math.ceil(len(posts) / page_size))
     if not 1 <= page <= pages:
         abort(404, description=f"There is no page {page}; the last page is {pages}.")

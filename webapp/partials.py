@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from .blog import current_library
 from .caching import cached_response
 from .htmx import add_vary, is_partial_request
+from .posts.contract import FOOTNOTE_FRAGMENT, footnote_anchor
 from .views import render_listing, rendered_or_abort, search_context
 
 bp = Blueprint("partials", __name__)
@@ -71,7 +72,7 @@ def tag_page(tags: str, page: int) -> Response | str:
 
 @bp.get("/partials/search/")
 @fragment_of(lambda: url_for("pages.search", q=request.args.get("q", "")))
-@cached_response(query_args=("q", "page"), fragment=True)
+@cached_response(fragment=True, store=False)
 def search() -> Response:
     context = search_context()
     response = make_response(
@@ -85,9 +86,9 @@ def search() -> Response:
     return response
 
 
-@bp.get("/posts/<slug>/footnotes/<footnote_id>/")
+@bp.get("/posts/<slug>/" + FOOTNOTE_FRAGMENT.format(id="<footnote_id>"))
 @fragment_of(
-    lambda slug, footnote_id: url_for("pages.post", slug=slug, _anchor=f"fn-{footnote_id}")
+    lambda slug, footnote_id: url_for("pages.post", slug=slug, _anchor=footnote_anchor(footnote_id))
 )
 @cached_response(fragment=True)
 def footnote(slug: str, footnote_id: str) -> str:

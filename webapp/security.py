@@ -31,6 +31,10 @@ HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
+    # granian adds "server: granian" to any answer that names no server; this
+    # names the site's software without a version, as the feeds' generator
+    # does (gunicorn drops it and, as gunicorn.conf.py sets it up, sends none).
+    "Server": "marginalia",
 }
 
 HSTS = "max-age=31536000; includeSubDomains"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, url_for
 
-from .blog import current_library
+from .blog import current_library, get_blog
 from .caching import cached_response
 from .posts import Library, Post
+from .site_urls import site_urls
 from .urls import absolute_url, site_root
 
 bp = Blueprint("seo", __name__)
@@ -23,22 +25,16 @@ def sitemap() -> Response:
     library = current_library()
     urlset = ElementTree.Element("urlset", xmlns=SITEMAP_NS)
 
-    def add(url: str, modified: str | None = None) -> None:
+    def add(url: str, modified: datetime | None = None) -> None:
         entry = ElementTree.SubElement(urlset, "url")
         ElementTree.SubElement(entry, "loc").text = url
         if modified:
-            ElementTree.SubElement(entry, "lastmod").text = modified
+            ElementTree.SubElement(entry, "lastmod").text = modified.isoformat()
 
-    newest = library.posts[0].published.isoformat() if library.posts else None
-    add(absolute_url("pages.index"), newest)
-    add(absolute_url("pages.archive"), newest)
-    add(absolute_url("pages.tags"), newest)
-    for item in library.tags:
-        add(absolute_url("pages.tag", tags=item.tag.slug))
-    for post in library.posts:
-        add(
-            absolute_url("pages.post", slug=post.slug), (post.updated or post.published).isoformat()
-        )
+    for url in site_urls(library, int(current_app.config["PAGE_SIZE"]), get_blog().folder.root):
+        # Each listing's first page stands for the rest of it.
+        if url.is_document and not url.endpoint.endswith("_page"):
+            add(absolute_url(url.endpoint, **url.values), url.modified)
     body = ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True)
     return Response(body, content_type="application/xml; charset=utf-8")
 

@@ -1,4 +1,6 @@
-"""Full pages. The only place a missing post or tag becomes a 404."""
+"""Full pages. A missing post becomes a 404 here; listings (``listing``) and
+fragments (``partials``) make their own for a missing tag, page or note, and
+every error page is rendered by ``register_error_handlers``."""
 
 from __future__ import annotations
 
@@ -28,8 +30,9 @@ from .caching import cached_response
 from .htmx import is_partial_request
 from .listing import TAG_SEPARATOR, build_listing, canonical_tag_path, parse_tags
 from .posts import Post, PostError, Rendered
+from .posts.fields import normalize_path
+from .posts.files import is_bundle_file, is_inside
 from .posts.migration.files import is_bundle_index
-from .posts.reader import is_bundle_file, is_inside, normalize_path
 from .posts.search import MAX_QUERY_CHARS, Hit
 
 log = logging.getLogger(__name__)
@@ -53,7 +56,7 @@ def render_listing(
 
 
 @bp.get("/")
-@cached_response(query_args=("tag",))
+@cached_response()
 def index() -> Response | str:
     # WordPress-style ?tag=a links (and ?tag=a&tag=b) lead to the tag page.
     if wanted := [slug for slug in request.args.getlist("tag") if slug]:
@@ -99,12 +102,12 @@ SEARCH_PAGE_SIZE = 10
 def search_context() -> dict[str, Any]:
     """The query (tidied), one page of its results, and the next page's URL if any."""
     query = " ".join(request.args.get("q", "").split())[:MAX_QUERY_CHARS]
-    page = request.args.get("page", 1, type=int) or 1
+    page = _search_page(request.args.get("page", "1"))
     library = current_library()
     hits: list[tuple[Post, Hit]] = []
     more_url = None
     building = False
-    if query and 1 <= page <= 100:
+    if query:
         blog = get_blog()
         snapshot = blog.folder.snapshot()
         # Never keep a reader waiting on an index being written elsewhere:
@@ -131,8 +134,16 @@ def search_context() -> dict[str, Any]:
     }
 
 
+def _search_page(text: str) -> int:
+    """The results page asked for: 1 to 100, or a 404 (``?page=abc`` is not a page)."""
+    page = int(text) if text.isdigit() and len(text) <= 3 else 0
+    if not 1 <= page <= 100:
+        abort(404, description="There is no such page of results.")
+    return page
+
+
 @bp.get("/search/")
-@cached_response(query_args=("q", "page"))
+@cached_response(store=False)
 def search() -> str | tuple[str, int, dict[str, str]]:
     context = search_context()
     page = render_template("pages/search.html", **context)

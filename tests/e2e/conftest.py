@@ -21,6 +21,16 @@ from playwright.sync_api import (
 
 from tests.servers import PROJECT_ROOT, gunicorn
 
+E2E = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is slow: it starts a server and Chromium."""
+    for item in items:
+        if E2E in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

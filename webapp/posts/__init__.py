@@ -4,10 +4,12 @@ Nothing here imports Flask or knows about requests; the web layer asks a
 ``ContentFolder`` for the ``Library`` visible now and renders it.
 """
 
-from .library import ContentFolder, Library, Snapshot, TagCount
+from .folder import ContentFolder
+from .library import Library, Snapshot, TagCount
 from .models import Footnote, Heading, Post, PostError, Rendered, Tag
-from .reader import ReaderSettings, parse_post, read_post, slugify
+from .reader import ReaderSettings, parse_post, read_post
 from .rendering import Renderer, html_to_text, summarize
+from .slugs import slugify
 
 __all__ = [
     "ContentFolder",

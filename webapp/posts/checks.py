@@ -13,14 +13,29 @@ from collections import defaultdict
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
+from .files import iter_post_files
+from .front_matter import key_line
 from .migration.files import iter_skipped_files
 from .models import Post, PostError, preferred_name
-from .reader import ReaderSettings, iter_post_files, read_post
+from .reader import ReaderSettings, read_post
 
 
-def check_folder(root: Path, settings: ReaderSettings) -> list[PostError]:
+class PostPaths(Protocol):
+    """The site's URL scheme, as far as checking links between posts needs it."""
+
+    def post(self, slug: str) -> str:
+        """The path of a post's page."""
+        ...
+
+    def slug_of(self, path: str) -> str | None:
+        """The slug of the post a path belongs to, or None for any other path."""
+        ...
+
+
+def check_folder(root: Path, settings: ReaderSettings, urls: PostPaths) -> list[PostError]:
     """Read every post file below root and report every problem, in file order."""
     problems: list[PostError] = []
     posts: list[Post] = []
@@ -35,7 +50,7 @@ def check_folder(root: Path, settings: ReaderSettings) -> list[PostError]:
         problems.extend(check_footnotes(post))
     problems.extend(check_slugs(posts))
     problems.extend(check_tag_spellings(posts, root))
-    problems.extend(check_links(posts))
+    problems.extend(check_links(posts, urls))
     problems.extend(PostError(path, reason) for path, reason in iter_skipped_files(root))
     return sorted(problems, key=lambda p: (str(p.path), p.line or 0, p.message))
 
@@ -91,8 +106,8 @@ def _line_of_key(path: Path, keys: tuple[str, ...]) -> int | None:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
-    pattern = re.compile(rf"""^[ \t]*["']?({"|".join(map(re.escape, keys))})["']?[ \t]*[:=]""")
-    return next((number for number, line in enumerate(lines, 1) if pattern.match(line)), None)
+    found = key_line("\n".join(lines), keys)
+    return None if found is None else found + 1
 
 
 # --- footnotes ----------------------------------------------------------------
@@ -164,29 +179,29 @@ class _Links(HTMLParser):
                 self.hrefs.append(href)
 
 
-def linked_slugs(post: Post) -> list[tuple[str, str]]:
-    """(href, slug) for each link in the post's body to a post page of this site."""
+def linked_slugs(post: Post, urls: PostPaths) -> list[tuple[str, str]]:
+    """(href, slug) for each link in the post's body to a post of this site."""
     parser = _Links()
     parser.feed(post.html)
     found = []
-    base = f"/posts/{post.slug}/"
+    base = urls.post(post.slug)
     for href in parser.hrefs:
         parts = urlsplit(href)
         if parts.scheme or parts.netloc or href.startswith("#"):
             continue
-        path = urlsplit(urljoin(base, href)).path
-        match = re.fullmatch(r"/posts/([^/]+)/?(?:footnotes/.*)?", path)
-        if match:
-            found.append((href, unquote(match.group(1))))
+        path = unquote(urlsplit(urljoin(base, href)).path)
+        slug = urls.slug_of(path)
+        if slug is not None:
+            found.append((href, slug))
     return found
 
 
-def check_links(posts: list[Post]) -> list[PostError]:
+def check_links(posts: list[Post], urls: PostPaths) -> list[PostError]:
     slugs = {post.slug for post in posts}
     problems = []
     for post in posts:
         try:
-            links = linked_slugs(post)
+            links = linked_slugs(post, urls)
         except PostError as error:
             problems.append(error)
             continue

@@ -8,6 +8,8 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+from .contract import MarkdownRenderer, footnote_anchor
+
 
 class PostError(Exception):
     """Why a file is not a post: ``path:line: field: message``."""
@@ -71,6 +73,11 @@ class Footnote:
     number: int
     html: str
 
+    @property
+    def anchor(self) -> str:
+        """The id of the note in the post's notes list."""
+        return footnote_anchor(self.id)
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -119,7 +126,7 @@ class Post:
     extra: Mapping[str, object] = field(default_factory=dict, repr=False, compare=False)
     #: Problems that do not stop the post being served (an unknown key, say).
     warnings: tuple[PostError, ...] = field(default=(), repr=False, compare=False)
-    renderer: Callable[[str], Rendered] | None = field(default=None, repr=False, compare=False)
+    renderer: MarkdownRenderer | None = field(default=None, repr=False, compare=False)
     summarizer: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -1,5 +1,9 @@
 """The one Markdown configuration: a post body to HTML, plus each footnote's HTML.
 
+Adding or configuring a Markdown extension happens here and nowhere else;
+the HTML it must produce is written down in ``contract``. Summaries are
+rendered with the same configuration.
+
 Python-Markdown instances are not thread-safe and are slow to build, so each
 thread keeps one and resets it between documents. Results are memoised per
 renderer in a bounded LRU keyed by the body text (a str caches its own hash,
@@ -16,7 +20,6 @@ import xml.etree.ElementTree as etree
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import quote
 
 import markdown
 import nh3
@@ -25,11 +28,14 @@ from markdown.extensions.footnotes import NBSP_PLACEHOLDER
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
+from .contract import (
+    FOOTNOTE_ID_SEPARATOR,
+    FOOTNOTES_HEADING_ID,
+    REFERENCE_ATTRIBUTE_VALUES,
+    footnote_anchor,
+    reference_attributes,
+)
 from .models import Footnote, Heading, Rendered
-
-#: Where the footnotes section ends up, and how references find their popover.
-FOOTNOTES_HEADING_ID = "footnotes"
-POPOVER_CONTENT_ID = "footnote-popover-content"
 
 EXTENSIONS: list[str] = [
     "abbr",
@@ -53,8 +59,7 @@ EXTENSIONS: list[str] = [
 
 EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "footnotes": {
-        # "#fn:1" is not a valid CSS selector; "#fn-1" is.
-        "SEPARATOR": "-",
+        "SEPARATOR": FOOTNOTE_ID_SEPARATOR,
         # Text presentation selector: keeps the arrow from turning into an emoji.
         "BACKLINK_TEXT": "&#8617;&#xFE0E;",
         "BACKLINK_TITLE": "Back to reference {} in the text",
@@ -94,13 +99,11 @@ class _PostTreeprocessor(Treeprocessor):
             link = sup.find("a")
             if link is None or link.get("class") != "footnote-ref":
                 continue
-            footnote_id = link.get("href", "").removeprefix("#fn-")
-            # Relative to the post's own URL (/posts/<slug>/), so the renderer
-            # needs to know neither the slug nor where the site is mounted.
-            link.set("hx-get", f"footnotes/{quote(footnote_id, safe='')}/")
-            link.set("hx-trigger", "footnote-open")
-            link.set("hx-target", f"#{POPOVER_CONTENT_ID}")
-            link.set("aria-label", f"Footnote {link.text}")
+            footnote_id = link.get("href", "").removeprefix("#" + footnote_anchor(""))
+            # The fragment's path is relative to the post's own URL, so the
+            # renderer needs to know neither the slug nor where the site is mounted.
+            for name, value in reference_attributes(footnote_id, link.text or "").items():
+                link.set(name, value)
         for section in root.iter("div"):
             if section.get("class") == "footnote":
                 self._shape_section(section)
@@ -123,7 +126,7 @@ class _PostTreeprocessor(Treeprocessor):
             for backref in item.iter("a"):
                 if backref.get("class") == "footnote-backref":
                     backref.set("aria-label", backref.get("title", ""))
-            footnote_id = item.get("id", "").removeprefix("fn-")
+            footnote_id = item.get("id", "").removeprefix(footnote_anchor(""))
             self.footnotes.append(Footnote(footnote_id, number, self._inner_html(item)))
 
     def _inner_html(self, item: etree.Element) -> str:
@@ -181,11 +184,7 @@ _SAFE_ATTRIBUTES = {
 
 #: htmx attributes survive only with the values the renderer itself writes,
 #: so an author cannot point htmx at anything but a footnote.
-_HTMX_VALUES = {
-    "hx-get": re.compile(r"footnotes/[^/]+/"),
-    "hx-trigger": re.compile("footnote-open"),
-    "hx-target": re.compile(re.escape(f"#{POPOVER_CONTENT_ID}")),
-}
+_HTMX_VALUES = REFERENCE_ATTRIBUTE_VALUES
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -207,6 +206,15 @@ def sanitize(html: str) -> str:
     )
 
 
+def build_markdown() -> markdown.Markdown:
+    """A Markdown instance with the site's extensions and their configuration."""
+    return markdown.Markdown(
+        extensions=[*EXTENSIONS, _PostExtension()],
+        extension_configs=EXTENSION_CONFIGS,
+        output_format="html",
+    )
+
+
 class Renderer:
     """Renders post bodies with the site's Markdown configuration.
 
@@ -225,12 +233,7 @@ class Renderer:
     def _markdown(self) -> markdown.Markdown:
         md: markdown.Markdown | None = getattr(self._local, "md", None)
         if md is None:
-            md = markdown.Markdown(
-                extensions=[*EXTENSIONS, _PostExtension()],
-                extension_configs=EXTENSION_CONFIGS,
-                output_format="html",
-            )
-            self._local.md = md
+            md = self._local.md = build_markdown()
         return md
 
     def _render(self, body: str) -> Rendered:
@@ -303,7 +306,7 @@ def _summary_markdown() -> markdown.Markdown:
     """This thread's Markdown for summaries (building one costs more than a summary)."""
     md: markdown.Markdown | None = getattr(_summaries, "md", None)
     if md is None:
-        md = _summaries.md = markdown.Markdown(extensions=["smarty"])
+        md = _summaries.md = build_markdown()
     return md
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .models import Post
+from .sqlite import open_database
 
 #: Longest query considered; the rest is ignored.
 MAX_QUERY_CHARS = 200
@@ -107,7 +108,11 @@ def plain_text(markdown: str) -> str:
 
 
 class SearchIndex:
-    """An FTS5 index in a file, one connection per thread."""
+    """An FTS5 index in a file, one connection per thread.
+
+    The file is opened as ``private`` describes (NotPrivate if it cannot
+    be); a file of ours that is not an index of this version is replaced.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -117,29 +122,16 @@ class SearchIndex:
         self._built_before = False
         self._lock = threading.Lock()
         self._closed = False
-        db = self._connection()
-        if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
-            return  # made by this version already (by this or another worker)
-        with db:
-            db.execute("BEGIN IMMEDIATE")
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                # An index from another version of this code: start afresh.
-                db.execute("DROP TABLE IF EXISTS posts")
-                db.execute("DROP TABLE IF EXISTS documents")
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._connection()  # made, checked and given its schema now, not by a reader's search
 
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             # Each connection is used by the thread that made it; close() may
             # run elsewhere, at shutdown.
-            db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
+            db = open_database(
+                self.path, schema=_SCHEMA, version=SCHEMA_VERSION, check_same_thread=False
+            )
             self._local.db = db
             self._connections.append(db)
         return db

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from .reader import is_post_name
+from .files import is_post_name
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-from ..reader import slug_from_path, slugify
+from ..slugs import slug_from_path, slugify
 from .files import is_markdown_name
 from .liquid import LiquidContext
 

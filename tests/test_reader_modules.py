@@ -1,0 +1,77 @@
+"""The reader is several modules; a store of posts read earlier follows all of them."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.conftest import WritePost
+from webapp.posts import ContentFolder, ReaderSettings, reader
+from webapp.posts import folder as folder_module
+
+POSTS_PACKAGE = Path(reader.__file__).parent
+
+
+def local_imports(module: str) -> set[str]:
+    """Modules of webapp.posts that module imports (``from . import x``, ``from .x import``)."""
+    tree = ast.parse((POSTS_PACKAGE / f"{module}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module)
+            else:
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_every_module_the_reader_uses_is_in_the_store_fingerprint() -> None:
+    reachable, pending = set(), ["reader"]
+    while pending:
+        module = pending.pop()
+        if module not in reachable:
+            reachable.add(module)
+            pending.extend(local_imports(module))
+    shaping = {module.__name__.rsplit(".", 1)[-1] for module in reader.shaping_modules()}
+    assert reachable <= shaping
+
+
+@pytest.mark.parametrize("module", reader.shaping_modules(), ids=lambda m: m.__name__)
+def test_changing_any_module_that_shapes_a_post_invalidates_the_store(
+    module: ModuleType,
+    write_post: WritePost,
+    content_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_post("a.md", title="Alpha")
+    store = tmp_path / "posts.sqlite3"
+    reads: list[Path] = []
+    real_read = folder_module.read_post
+
+    def counting_read(path: Path, *args: object, **kwargs: object) -> object:
+        reads.append(path)
+        return real_read(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(folder_module, "read_post", counting_read)
+
+    def start() -> None:
+        folder = ContentFolder(content_dir, ReaderSettings(), use_inotify=False, store=store)
+        folder.snapshot()
+        folder.close()
+
+    start()
+    start()
+    assert len(reads) == 1  # the second start took the post from the store
+
+    # The same code with one more line: as after an upgrade of that module.
+    changed = tmp_path / Path(module.__file__ or "").name
+    shutil.copy(module.__file__ or "", changed)
+    changed.write_text(changed.read_text() + "\n# changed\n")
+    monkeypatch.setattr(module, "__file__", str(changed))
+    start()
+    assert len(reads) == 2

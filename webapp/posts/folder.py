@@ -1,0 +1,270 @@
+"""A content folder kept current with the files on disk.
+
+``ContentFolder`` owns the mutable part: which files exist, the last good
+Post read from each, and the errors. Each change produces a new immutable
+``Snapshot`` (see ``library``), which requests ask for the posts visible now.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .files import is_inside, iter_post_files
+from .library import Library, Snapshot
+from .models import Post, PostError
+from .reader import ReaderSettings, read_post
+from .slugs import slug_from_path
+from .store import PostStore, StatKey
+from .watch import Watcher, make_watcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Entry:
+    """What is known about one file: its stat, the last good post, its current error."""
+
+    stat: StatKey | None
+    post: Post | None = None
+    error: PostError | None = None
+
+
+def _stat_key(stat: os.stat_result) -> StatKey:
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+class ContentFolder:
+    """The posts below one folder, re-read only where files changed.
+
+    With a ``store`` file, the posts of the last full read are kept there,
+    so the next process (a restarted server, another worker) reads only the
+    files that changed since.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        settings: ReaderSettings,
+        *,
+        poll_interval: float = 1.0,
+        use_inotify: bool = True,
+        store: Path | None = None,
+    ) -> None:
+        self.root = root.resolve()
+        self.settings = settings
+        self.poll_interval = poll_interval
+        self.use_inotify = use_inotify
+        self.store = PostStore(store, self.root, settings) if store else None
+        #: Posts from the store, while the first full read of this process takes them.
+        self._stored: dict[str, tuple[StatKey, Post]] = {}
+        self._saver: threading.Thread | None = None
+        #: By absolute path, as a string: cheaper than Path keys at 10,000 files.
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+        self._watcher: Watcher | None = None
+        self._watcher_pid: int | None = None
+        self._snapshot = Snapshot((), (), "empty")
+
+    # -- asking ---------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, after taking in whatever changed on disk."""
+        with self._lock:
+            if self._refresh():
+                self._snapshot = self._build()
+        return self._snapshot
+
+    def library(self, now: datetime, *, drafts: bool = False) -> Library:
+        return self.snapshot().library(now, drafts=drafts)
+
+    def close(self) -> None:
+        """Stop watching, once the post store (if one is being written) is complete."""
+        with self._lock:
+            if self._watcher is not None:
+                self._watcher.close()
+                self._watcher = None
+            if self._saver is not None:
+                self._saver.join(timeout=60)
+                self._saver = None
+
+    # -- noticing changes -----------------------------------------------------
+
+    def _refresh(self) -> bool:
+        """Apply changes on disk to the entries; True if anything changed."""
+        if self._watcher is None or self._watcher_pid != os.getpid():
+            # First use in this process (e.g. a forked server worker): a watcher
+            # of our own, then one full look at the files.
+            self._watcher = make_watcher(
+                self.root, poll_interval=self.poll_interval, use_inotify=self.use_inotify
+            )
+            self._watcher_pid = os.getpid()
+            with _collector_paused():
+                if self.store is None or self._entries:
+                    return self._rescan()
+                return self._first_read(self.store)
+        changes = self._watcher.poll()
+        if not changes:
+            return False
+        if changes.rescan:
+            return self._rescan()
+        changed = False
+        for folder in changes.folders:
+            changed |= self._rescan_folder(folder)
+        for path in changes.files:
+            changed |= self._reread(str(path))
+        return changed
+
+    def _first_read(self, store: PostStore) -> bool:
+        """The first full read, taking unchanged files' posts from the store,
+        then storing what was read if the store was missing any of it."""
+        self._stored = store.load()
+        try:
+            changed = self._rescan()
+        finally:
+            stored, self._stored = self._stored, {}
+        current = {
+            path: (entry.stat, entry.post)
+            for path, entry in self._entries.items()
+            if entry.post is not None and entry.stat is not None
+        }
+        # Nothing read (a folder missing for a moment, say) is not worth storing.
+        if current and (
+            current.keys() != stored.keys()
+            or any(post is not stored[path][1] for path, (_, post) in current.items())
+        ):
+            self._saver = store.save_in_background(current)
+        return changed
+
+    def _rescan(self) -> bool:
+        if not self.root.is_dir():
+            if self._entries:
+                log.warning("content folder %s is missing; serving what was read", self.root)
+            else:
+                log.error("content folder %s does not exist", self.root)
+            return False
+        return self._rescan_folder(self.root)
+
+    def _rescan_folder(self, folder: Path) -> bool:
+        """Compare everything below folder with what we know: stat first, read on change."""
+        found: dict[str, os.stat_result] = {}
+        if folder.is_dir() and is_inside(folder, self.root):
+            for file in iter_post_files(folder, self.root):
+                try:
+                    found[file.path] = file.stat()
+                except OSError:
+                    continue
+        changed = False
+        prefix = str(folder) + os.sep if folder != self.root else None
+        for path in [p for p in self._entries if prefix is None or p.startswith(prefix)]:
+            if path not in found:
+                del self._entries[path]
+                changed = True
+        for path, stat in found.items():
+            known = self._entries.get(path)
+            key = _stat_key(stat)
+            if known is None and path in self._stored and self._stored[path][0] == key:
+                self._entries[path] = _Entry(key, self._stored[path][1])
+                changed = True
+            elif known is None or known.stat != key:
+                changed |= self._reread(path)
+        return changed
+
+    def _reread(self, path: str) -> bool:
+        """Read one file again. A failed read keeps the last good post."""
+        entry = self._entries.get(path)
+        file = Path(path)
+        try:
+            stat = file.stat()
+            if not file.is_file() or (file.is_symlink() and not is_inside(file, self.root)):
+                raise FileNotFoundError(path)
+        except OSError:
+            # Deleted or renamed away, perhaps between listing and reading.
+            return self._entries.pop(path, None) is not None
+        key = _stat_key(stat)
+        try:
+            post = read_post(file, self.root, self.settings)
+        except PostError as error:
+            if entry is None:
+                entry = self._entries[path] = _Entry(key)
+            if entry.error is None or str(entry.error) != str(error):
+                if entry.post is not None:
+                    log.warning("%s (still serving the last version that read cleanly)", error)
+                else:
+                    log.warning("%s", error)
+            entry.stat, entry.error = key, error
+            return True
+        if entry is not None and entry.post is not None and entry.post.digest == post.digest:
+            entry.stat, entry.error = key, None
+            return False
+        self._entries[path] = _Entry(key, post)
+        return True
+
+    # -- building snapshots ----------------------------------------------------
+
+    def _build(self) -> Snapshot:
+        errors: list[PostError] = []
+        broken: dict[str, PostError] = {}
+        chosen: dict[str, Post] = {}
+        # In path order, folder by folder (as Paths sort): the first of two
+        # files claiming one slug keeps it.
+        for path in sorted(self._entries, key=lambda path: path.split(os.sep)):
+            entry = self._entries[path]
+            if entry.error is not None:
+                errors.append(entry.error)
+                slug = entry.post.slug if entry.post else slug_from_path(entry.error.path)
+                broken.setdefault(slug, entry.error)
+            post = entry.post
+            if post is None:
+                continue
+            other = chosen.get(post.slug)
+            if other is not None:
+                errors.append(
+                    PostError(
+                        post.source,
+                        f"slug {post.slug!r} is already used by {other.source}; skipped",
+                        field="slug",
+                    )
+                )
+                continue
+            chosen[post.slug] = post
+        posts = sorted(chosen.values(), key=lambda p: (p.published, p.slug), reverse=True)
+        newest = max(
+            (entry.stat[0] for entry in self._entries.values() if entry.stat), default=None
+        )
+        modified = datetime.fromtimestamp(newest / 1e9, UTC) if newest else None
+        return Snapshot(tuple(posts), tuple(errors), _digest(posts), broken, modified)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while reading a whole folder.
+
+    Nearly every object a full read creates lives on, so the collector's
+    passes over them find nothing, yet they cost about a third of a start-up
+    at 10,000 posts. The few cycles a read leaves (a reported error's
+    traceback) are collected once it is back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _digest(posts: Sequence[Post]) -> str:
+    """Identifies the content: equal for equal files, on any host or worker."""
+    hasher = hashlib.blake2b(digest_size=8)
+    for post in sorted(posts, key=lambda p: str(p.source)):
+        hasher.update(f"{post.source}\0{post.digest}\0".encode())
+    return hasher.hexdigest()

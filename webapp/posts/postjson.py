@@ -1,0 +1,202 @@
+"""Posts as JSON, and back: only plain values in, only plain values out.
+
+Front matter gives more than JSON has: dates, datetimes and times with
+their zones, tuples, sets, bytes, maps with keys that are not strings.
+Each of those is written as a JSON object with one tag naming its type
+(``{"date": "2024-08-08"}``, ``{"dict": [[key, value], ...]}``); a map in
+the data is always written tagged, so every JSON object is a tag and
+nothing read back is ambiguous. Only these exact types are written
+(a subclass, or any other value, raises TypeError: that post is then not
+stored), and decoding builds nothing but them, so a row can never name a
+class or a function to call.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import math
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from pathlib import PurePosixPath
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .models import Post, PostError, Tag
+
+#: The fields of a post that are stored; the renderer and summariser are set when loading.
+STORED = tuple(f.name for f in dataclasses.fields(Post) if f.name not in ("renderer", "summarizer"))
+
+
+def encode(post: Post) -> str:
+    """The post's stored fields as JSON. TypeError if a value cannot be represented."""
+    fields = {name: _encode(getattr(post, name)) for name in STORED}
+    return json.dumps(fields, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def decode(text: str | bytes, **functions: Callable[[str], Any] | None) -> Post:
+    """The post written by ``encode``, with ``renderer`` and ``summarizer`` as given.
+
+    ValueError (or TypeError, KeyError) for anything ``encode`` would not write.
+    """
+    fields = json.loads(text, parse_constant=_no_constant)
+    if type(fields) is not dict or fields.keys() != set(STORED):
+        raise ValueError("not a stored post")
+    values = {name: _decode(value) for name, value in fields.items()}
+    for name, check in _FIELD_CHECKS.items():
+        if not check(values[name]):
+            raise ValueError(f"stored post has a bad {name}")
+    return Post(**values, **functions)  # type: ignore[arg-type]
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not stored as a bare constant")
+
+
+def _is_tuple_of(kind: type) -> Callable[[object], bool]:
+    return lambda value: type(value) is tuple and all(type(item) is kind for item in value)
+
+
+def _is(*kinds: type | None) -> Callable[[object], bool]:
+    allowed = tuple(type(None) if kind is None else kind for kind in kinds)
+    return lambda value: type(value) in allowed
+
+
+_FIELD_CHECKS: dict[str, Callable[[object], bool]] = {
+    "slug": _is(str),
+    "title": _is(str),
+    "published": _is(datetime),
+    "source": _is(PurePosixPath),
+    "body": _is(str),
+    "tags": _is_tuple_of(Tag),
+    "summary_text": _is(str, None),
+    "draft": _is(bool),
+    "updated": _is(datetime, None),
+    "aliases": _is_tuple_of(str),
+    "digest": _is(str),
+    "body_line": _is(int),
+    "extra": _is(dict),
+    "warnings": _is_tuple_of(PostError),
+}
+
+
+def _encode(value: object) -> object:
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return value
+    if isinstance(value, float) and kind is float:
+        return value if math.isfinite(value) else {"float": repr(value)}
+    if isinstance(value, list) and kind is list:
+        return [_encode(item) for item in value]
+    if isinstance(value, tuple | set | frozenset) and kind in (tuple, set, frozenset):
+        return {kind.__name__: [_encode(item) for item in value]}
+    if isinstance(value, dict) and kind is dict:
+        return {"dict": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, datetime | time) and kind in (datetime, time):
+        return {
+            kind.__name__: value.replace(tzinfo=None, fold=0).isoformat(),
+            "fold": value.fold,
+            "zone": _encode_zone(value.tzinfo),
+        }
+    if isinstance(value, date) and kind is date:
+        return {"date": value.isoformat()}
+    if isinstance(value, bytes) and kind is bytes:
+        return {"bytes": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, PurePosixPath) and kind is PurePosixPath:
+        return {"path": str(value)}
+    if isinstance(value, Tag) and kind is Tag:
+        return {"tag": [value.slug, value.name]}
+    if isinstance(value, PostError) and kind is PostError:
+        return {"error": value.as_dict()}
+    raise TypeError(f"a {kind.__name__} cannot be stored")
+
+
+def _encode_zone(zone: tzinfo | None) -> object:
+    if zone is None:
+        return None
+    if isinstance(zone, ZoneInfo) and type(zone) is ZoneInfo and zone.key is not None:
+        return {"name": zone.key}
+    if isinstance(zone, timezone) and type(zone) is timezone:
+        offset = zone.utcoffset(None)
+        if repr(zone) == repr(timezone(offset)):  # no name of its own to lose
+            return {"offset": [offset.days, offset.seconds, offset.microseconds]}
+    raise TypeError(f"the time zone {zone!r} cannot be stored")
+
+
+def _decode(value: object) -> Any:
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    if not isinstance(value, dict):
+        raise ValueError(f"unexpected {type(value).__name__}")
+    tag = next(iter(value), None)
+    body = value.get(tag)
+    if tag in ("datetime", "time"):
+        if value.keys() != {tag, "fold", "zone"} or not isinstance(body, str):
+            raise ValueError(f"malformed {tag}")
+        parsed = datetime.fromisoformat(body) if tag == "datetime" else time.fromisoformat(body)
+        if parsed.tzinfo is not None or value["fold"] not in (0, 1):
+            raise ValueError(f"malformed {tag}")
+        return parsed.replace(tzinfo=_decode_zone(value["zone"]), fold=value["fold"])
+    if len(value) != 1:
+        raise ValueError("a tag has exactly one key")
+    if tag == "float" and body in ("inf", "-inf", "nan"):
+        return float(body)
+    if tag in ("tuple", "set", "frozenset") and isinstance(body, list):
+        items = [_decode(item) for item in body]
+        return tuple(items) if tag == "tuple" else set(items) if tag == "set" else frozenset(items)
+    if tag == "dict" and isinstance(body, list):
+        pairs = [_pair(item) for item in body]
+        return {_decode(k): _decode(v) for k, v in pairs}
+    if tag == "date" and isinstance(body, str):
+        return date.fromisoformat(body)
+    if tag == "bytes" and isinstance(body, str):
+        return base64.b64decode(body, validate=True)
+    if tag == "path" and isinstance(body, str):
+        return PurePosixPath(body)
+    if tag == "tag" and isinstance(body, list) and [type(item) for item in body] == [str, str]:
+        return Tag(body[0], body[1])
+    if tag == "error" and isinstance(body, dict):
+        return _decode_error(body)
+    raise ValueError(f"unknown or malformed tag {tag!r}")
+
+
+def _pair(item: object) -> tuple[object, object]:
+    if not isinstance(item, list) or len(item) != 2:
+        raise ValueError("malformed map entry")
+    return item[0], item[1]
+
+
+def _decode_zone(zone: object) -> tzinfo | None:
+    if zone is None:
+        return None
+    if isinstance(zone, dict) and zone.keys() == {"name"} and isinstance(zone["name"], str):
+        return ZoneInfo(zone["name"])
+    if isinstance(zone, dict) and zone.keys() == {"offset"} and isinstance(zone["offset"], list):
+        parts = zone["offset"]
+        if len(parts) == 3 and all(type(part) is int for part in parts):
+            return timezone(timedelta(*parts))
+    raise ValueError("malformed time zone")
+
+
+def _decode_error(fields: dict[str, object]) -> PostError:
+    if fields.keys() != {"path", "line", "field", "severity", "message"}:
+        raise ValueError("malformed warning")
+    path, message, line, field, severity = (
+        fields["path"],
+        fields["message"],
+        fields["line"],
+        fields["field"],
+        fields["severity"],
+    )
+    if not (
+        isinstance(path, str)
+        and isinstance(message, str)
+        and isinstance(severity, str)
+        and (line is None or type(line) is int)
+        and (field is None or isinstance(field, str))
+    ):
+        raise ValueError("malformed warning")
+    return PostError(path, message, line=line, field=field, severity=severity)

@@ -1,0 +1,95 @@
+"""Opening an SQLite database of this site's own: private, in WAL mode, with its schema.
+
+The post store and the search index both open their files here. The file
+is checked (and made, 0600, in a folder made 0700) as ``private``
+describes before SQLite sees it, and SQLite is told never to create it
+itself. A file that is ours but is not a database, or holds another
+version's schema, is replaced rather than reported on every request.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import urllib.parse
+from pathlib import Path
+
+from .private import NotPrivate, open_folder, prepare_file, remove
+
+__all__ = ["NotPrivate", "open_database"]
+
+log = logging.getLogger(__name__)
+
+
+def open_database(
+    path: Path,
+    *,
+    schema: str,
+    version: int,
+    timeout: float = 30.0,
+    check_same_thread: bool = True,
+) -> sqlite3.Connection:
+    """A connection to the database at ``path``, whose ``user_version`` is ``version``.
+
+    ``schema`` is run (statements separated by ``;``) when the file is new
+    or holds another version; then every table it had is dropped first.
+    Raises NotPrivate when
+    the path is not the user's own (see ``private``), sqlite3.Error when
+    the database is busy or the disk is full, OSError when the folder
+    cannot be made.
+    """
+    folder_fd, folder = open_folder(path.parent)
+    try:
+        if prepare_file(folder_fd, folder, path.name):
+            log.warning("replaced %s: other users could have written to it", folder / path.name)
+        try:
+            return _connect(folder / path.name, schema, version, timeout, check_same_thread)
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError):
+                raise  # locked, disk full: the file may be fine
+            log.warning("replacing %s: %s", folder / path.name, error)
+            remove(folder_fd, path.name)
+            prepare_file(folder_fd, folder, path.name)
+            return _connect(folder / path.name, schema, version, timeout, check_same_thread)
+    finally:
+        os.close(folder_fd)
+
+
+def _connect(
+    path: Path, schema: str, version: int, timeout: float, check_same_thread: bool
+) -> sqlite3.Connection:
+    # mode=rw: SQLite opens the file made and checked above, and never makes one itself.
+    uri = "file:" + urllib.parse.quote(str(path)) + "?mode=rw"
+    db = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=check_same_thread)
+    try:
+        db.execute("PRAGMA trusted_schema = OFF")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        if db.execute("PRAGMA user_version").fetchone()[0] != version:
+            _apply(db, schema, version)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _apply(db: sqlite3.Connection, schema: str, version: int) -> None:
+    """Start the database afresh with ``schema``, unless another process just did."""
+    with db:
+        db.execute("BEGIN IMMEDIATE")  # one process at a time; the others wait, then see it done
+        if db.execute("PRAGMA user_version").fetchone()[0] == version:
+            return
+        # Virtual tables first: dropping one drops the tables that hold its data.
+        while True:
+            row = db.execute(
+                "SELECT name FROM sqlite_schema WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY sql NOT LIKE 'CREATE VIRTUAL%' LIMIT 1"
+            ).fetchone()
+            if row is None:
+                break
+            db.execute(f'DROP TABLE "{row[0].replace(chr(34), chr(34) * 2)}"')
+        for statement in schema.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {int(version)}")
