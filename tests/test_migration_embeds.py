@@ -52,6 +52,7 @@ def test_other_frames_scripts_and_styles_are_reported_with_their_lines() -> None
         '<script src="https://gist.github.com/octocat/6cad326836d38bd3a7ae.js?file=hello.rb">'
         "</script>\n"
         '```html\n<iframe src="https://www.youtube.com/embed/abcdefgh"></iframe>\n```\n'
+        "<script>counter()</script>\n"
     )
     expanded = replace_embeds(text)
     lines = expanded.text.split("\n")
@@ -66,7 +67,9 @@ def test_other_frames_scripts_and_styles_are_reported_with_their_lines() -> None
         (1, "a frame from speakerdeck.com is blocked by the CSP; shown as a link"),
         (2, "a script (example.com) is blocked by the CSP; removed"),
         (3, "a style= attribute is ignored under the CSP"),
+        (8, "an inline script is blocked by the CSP"),
     )
+    assert lines[7] == "<script>counter()</script>"  # the author's own, left to BLOG_SANITIZE
 
 
 def test_blog_check_sees_them_as_warnings(tmp_path: Path) -> None:

@@ -25,6 +25,9 @@ from . import contract, fields, files, front_matter, models, slugs
 from .contract import MarkdownRenderer
 from .fields import convert, normalize_path
 from .front_matter import split_front_matter
+from .migration import dates as migration_dates
+from .migration import files as migration_files
+from .migration import permalinks as migration_permalinks
 from .models import Post, PostError
 
 #: Files larger than this are reported rather than read (BLOG_MAX_POST_BYTES).
@@ -52,7 +55,10 @@ class ReaderSettings:
 def shaping_modules() -> tuple[ModuleType, ...]:
     """Every module whose code decides what Post a file's bytes become: a
     store of posts read earlier is trusted only if all of them are unchanged."""
-    return (sys.modules[__name__], contract, files, front_matter, fields, models, slugs)
+    return (
+        sys.modules[__name__], contract, files, front_matter, fields, models, slugs,
+        migration_dates, migration_files, migration_permalinks,
+    )  # fmt: skip
 
 
 def read_post(path: Path, root: Path, settings: ReaderSettings) -> Post:

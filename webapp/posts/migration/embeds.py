@@ -6,7 +6,8 @@ YouTube and Vimeo frames become links (YouTube's with its thumbnail, which
 the policy's ``img-src https:`` allows), a Gist's script a link to the gist,
 X/Twitter's ``widgets.js`` is dropped (the quoted post in its blockquote
 stays readable); any other frame becomes a link to its address and any
-other script is removed. Each is reported, as is every ``style=`` attribute
+other script from elsewhere is removed (an inline script is left to the
+author and to ``BLOG_SANITIZE``). Each is reported, as is every ``style=`` attribute
 (the policy ignores them), with its line.
 """
 
@@ -104,7 +105,11 @@ def replace_embeds(text: str) -> Expanded:
             return gist_link(gist.group("user"), gist.group("id"), file)
         if any(widget in src for widget in _WIDGETS):
             return ""  # the blockquote above it is the post, readable as it is
-        where = urlsplit(src).hostname or "inline"
+        if not src:
+            # The author's own script stays (BLOG_SANITIZE removes it); it cannot run.
+            problems.append((line_of(match.start()), "an inline script is blocked by the CSP"))
+            return match.group()
+        where = urlsplit(src).hostname or src
         problems.append(
             (line_of(match.start()), f"a script ({where}) is blocked by the CSP; removed")
         )
