@@ -17,16 +17,19 @@ POSTS_PACKAGE = Path(reader.__file__).parent
 
 
 def local_imports(module: str) -> set[str]:
-    """Modules of webapp.posts that module imports (``from . import x``, ``from .x import``)."""
-    tree = ast.parse((POSTS_PACKAGE / f"{module}.py").read_text())
+    """Modules of webapp.posts that module imports (``from . import x``, ``from .x import``),
+    as dotted names below webapp.posts (``migration.dates``)."""
+    tree = ast.parse((POSTS_PACKAGE / f"{module.replace('.', '/')}.py").read_text())
+    package = module.rsplit(".", 1)[0] + "." if "." in module else ""
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
+        if isinstance(node, ast.ImportFrom) and node.level in (1, 2):
+            prefix = package if node.level == 1 else ""
             if node.module:
-                found.add(node.module)
+                found.add(prefix + node.module)
             else:
-                found.update(alias.name for alias in node.names)
-    return found
+                found.update(prefix + alias.name for alias in node.names)
+    return {name for name in found if (POSTS_PACKAGE / f"{name.replace('.', '/')}.py").is_file()}
 
 
 def test_every_module_the_reader_uses_is_in_the_store_fingerprint() -> None:
@@ -36,7 +39,7 @@ def test_every_module_the_reader_uses_is_in_the_store_fingerprint() -> None:
         if module not in reachable:
             reachable.add(module)
             pending.extend(local_imports(module))
-    shaping = {module.__name__.rsplit(".", 1)[-1] for module in reader.shaping_modules()}
+    shaping = {module.__name__.removeprefix("webapp.posts.") for module in reader.shaping_modules()}
     assert reachable <= shaping
 
 

@@ -8,7 +8,7 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -18,6 +18,10 @@ import click
 from flask import Flask, current_app, g
 
 from .posts import ContentFolder, Library, ReaderSettings, Renderer, summarize
+from .posts.migration.files import iter_skipped_files
+from .posts.migration.preprocess import BodyPreprocessor
+from .posts.migration.siteroot import find_site
+from .posts.models import Post, PostError
 from .posts.search import SearchIndex
 from .posts.sqlite import NotPrivate
 
@@ -38,13 +42,18 @@ class Blog:
         #: What time it is; scheduled posts appear when this passes their date.
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.renderer = Renderer(sanitize=bool(config["SANITIZE"]))
+        content = Path(config["CONTENT_DIR"]).resolve()
+        migration = BodyPreprocessor(content)
+        #: What kind of site the content folder is, and its static folders.
+        self.site = find_site(content)
         settings = ReaderSettings(
             timezone=self.timezone,
             renderer=self.renderer,
             summarizer=summarize,
             max_bytes=int(config["MAX_POST_BYTES"]),
+            preprocess=migration,
+            old_urls=migration.old_urls,
         )
-        content = Path(config["CONTENT_DIR"]).resolve()
         store = str(config["POST_STORE"])
         self.folder = ContentFolder(
             content,
@@ -61,7 +70,8 @@ class Blog:
             # Serving: read everything now, so start-up logs every broken file
             # and the first reader does not wait. (Under the flask command the
             # folder is read when first needed, and `blog check` reports alone.)
-            self.folder.snapshot()
+            snapshot = self.folder.snapshot()
+            _log_start(snapshot.posts, snapshot.errors, content)
             if config["INDEX_ON_START"]:
                 threading.Thread(target=self._index_posts, name="search-index", daemon=True).start()
         app.extensions["blog"] = self
@@ -94,6 +104,22 @@ class Blog:
 
     def library(self, now: datetime | None = None) -> Library:
         return self.folder.library(now or self.now(), drafts=self.show_drafts)
+
+
+def _log_start(posts: Sequence[Post], errors: Sequence[PostError], root: Path) -> None:
+    """Say how many posts are served and name every file that is not, so none is lost unseen."""
+    skipped = list(iter_skipped_files(root))
+    unread = [error for error in errors if error.severity == "error"]
+    if not unread and not skipped:
+        log.info("read %d posts from %s", len(posts), root)
+        return
+    log.warning(
+        "read %d posts from %s; %d files skipped (%d unreadable, %d not Markdown):"
+        " each is named below and by `flask blog check`",
+        len(posts), root, len(unread) + len(skipped), len(unread), len(skipped),
+    )  # fmt: skip
+    for path, reason in skipped:
+        log.warning("%s: %s", path, reason)
 
 
 def _private_folder() -> Path:

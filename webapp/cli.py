@@ -92,6 +92,8 @@ def check(output_format: str, strict: bool) -> None:
         timezone=blog.timezone,
         renderer=blog.renderer,
         max_bytes=blog.folder.settings.max_bytes,
+        preprocess=blog.folder.settings.preprocess,
+        old_urls=blog.folder.settings.old_urls,
     )
     problems = check_folder(root, settings, PostURLs(current_app))
     errors = sum(1 for p in problems if p.severity == "error")

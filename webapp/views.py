@@ -16,6 +16,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -213,6 +214,10 @@ def register_error_handlers(app: Flask) -> None:
             moved = current_library().alias(normalize_path(request.path))
             if moved is not None:
                 return redirect(url_for("pages.post", slug=moved.slug), 301)
+            # A Jekyll or Hugo site's own files (assets/, static/) at the URLs they had.
+            static = get_blog().site.static_file(request.path)
+            if static is not None:
+                return send_file(static, max_age=3600)
         return _error_page(error), error.code
 
     @app.errorhandler(Exception)

@@ -28,13 +28,12 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from .files import is_bundle_file
-
-BUNDLE_INDEX = "index.md"
+from .migration.files import MARKDOWN_SUFFIXES, is_bundle_index
 
 
 def bundle_folder(source: PurePosixPath) -> PurePosixPath | None:
     """The bundle folder of a post read from ``source``, or None if it is no bundle."""
-    if source.name != BUNDLE_INDEX or source.parent == PurePosixPath("."):
+    if not is_bundle_index(source.name) or source.parent == PurePosixPath("."):
         return None
     return source.parent
 
@@ -56,7 +55,8 @@ def _resolved_file(root: Path, bundle: PurePosixPath, name: str) -> Path | None:
         return None
     # Every folder from the bundle down to the file: none may be a bundle itself.
     for depth in range(1, len(relative.parts)):
-        if os.path.lexists(folder.joinpath(*relative.parts[:depth], BUNDLE_INDEX)):
+        inner = folder.joinpath(*relative.parts[:depth])
+        if any(os.path.lexists(inner / f"index{suffix}") for suffix in MARKDOWN_SUFFIXES):
             return None
     return target
 

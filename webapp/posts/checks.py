@@ -18,6 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .files import iter_post_files
 from .front_matter import key_line
+from .migration.files import iter_skipped_files
 from .models import Post, PostError, preferred_name
 from .reader import ReaderSettings, read_post
 
@@ -50,6 +51,7 @@ def check_folder(root: Path, settings: ReaderSettings, urls: PostPaths) -> list[
     problems.extend(check_slugs(posts))
     problems.extend(check_tag_spellings(posts, root))
     problems.extend(check_links(posts, urls))
+    problems.extend(PostError(path, reason) for path, reason in iter_skipped_files(root))
     return sorted(problems, key=lambda p: (str(p.path), p.line or 0, p.message))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .front_matter import FrontMatter
+from .migration.dates import parse_date_text
 from .models import PostError, Tag
 from .slugs import date_from_path, slug_from_path, slugify
 
@@ -83,17 +84,9 @@ def _datetime(value: Any, key: str, context: _Context) -> datetime:
     return moment
 
 
-# Jekyll's habit: "2019-03-14 10:00:00 +0100" (a space before the offset).
-_SPACED_OFFSET = re.compile(r"^(\S+[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s+([+-]\d{2}:?\d{2}|Z)$")
-
-
 def _parse_date_text(text: str) -> datetime | None:
-    for candidate in (text, _SPACED_OFFSET.sub(r"\1\2", text)):
-        try:
-            return datetime.fromisoformat(candidate)
-        except ValueError:
-            continue
-    return None
+    """Whatever Hugo (Go) or Jekyll (Ruby) accepted as a date: see migration.dates."""
+    return parse_date_text(text)
 
 
 def _tags(value: Any, key: str, context: _Context) -> tuple[Tag, ...]:
@@ -182,6 +175,9 @@ KNOWN_ELSEWHERE = frozenset(
         "layout", "permalink", "author", "authors", "comments", "image", "images",
         "cover", "weight", "type", "url", "toc", "math", "keywords", "series",
         "expiryDate", "hidden", "showToc", "featured_image", "lang", "canonical",
+        # Hugo's own page keys.
+        "params", "linkTitle", "menu", "menus", "outputs", "resources", "build", "cascade",
+        "translationKey", "sitemap", "markup", "headless", "isCJKLanguage",
     }
 )  # fmt: skip
 

@@ -9,13 +9,16 @@ import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from .migration.files import SITE_TOOLING_FOLDERS, is_markdown_name
+
 
 def is_post_name(name: str) -> bool:
-    """Whether a file is a post: ``*.md``, not a dotfile nor ``_index.md`` and its kind.
+    """Whether a file is a post: Markdown, not a dotfile nor ``_index.md`` and its kind.
 
+    Markdown is any suffix Jekyll or Hugo read (``.md``, ``.markdown``, ``.mkd``…).
     Names starting with an underscore are Hugo's list pages and partials.
     """
-    return name.endswith(".md") and not name.startswith((".", "_"))
+    return is_markdown_name(name) and not name.startswith((".", "_"))
 
 
 def is_bundle_file(name: str) -> bool:
@@ -24,7 +27,7 @@ def is_bundle_file(name: str) -> bool:
     return (
         bool(parts)
         and "\x00" not in name
-        and not name.endswith(".md")
+        and not is_markdown_name(name)
         and not any(part.startswith((".", "_")) or part == ".." for part in parts)
     )
 
@@ -47,6 +50,8 @@ def iter_post_files(folder: Path, root: Path) -> Iterator[os.DirEntry[str]]:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
+                if current == root and entry.name in SITE_TOOLING_FOLDERS:
+                    continue  # a whole site's theme, build output or static files
                 stack.append(Path(entry.path))
             elif is_post_name(entry.name) and entry.is_file():
                 if entry.is_symlink() and not is_inside(Path(entry.path), root):

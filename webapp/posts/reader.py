@@ -13,17 +13,21 @@ import hashlib
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path, PurePosixPath
 from types import ModuleType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import contract, fields, files, front_matter, models, slugs
 from .contract import MarkdownRenderer
-from .fields import convert
+from .fields import convert, normalize_path
 from .front_matter import split_front_matter
+from .migration import dates as migration_dates
+from .migration import files as migration_files
+from .migration import permalinks as migration_permalinks
 from .models import Post, PostError
 
 #: Files larger than this are reported rather than read (BLOG_MAX_POST_BYTES).
@@ -38,12 +42,23 @@ class ReaderSettings:
     renderer: MarkdownRenderer | None = None
     summarizer: Callable[[str], str] | None = None
     max_bytes: int = MAX_POST_BYTES
+    #: Expands template code (Hugo shortcodes, Jekyll Liquid) in a body before
+    #: Markdown: (body, source, front matter, body's first line) -> (body, warnings).
+    preprocess: (
+        Callable[[str, PurePosixPath, Mapping[str, Any], int], tuple[str, tuple[PostError, ...]]]
+        | None
+    ) = None
+    #: The URLs a post had under its old generator: (source, front matter, date) -> paths.
+    old_urls: Callable[[PurePosixPath, Mapping[str, Any], datetime], tuple[str, ...]] | None = None
 
 
 def shaping_modules() -> tuple[ModuleType, ...]:
     """Every module whose code decides what Post a file's bytes become: a
     store of posts read earlier is trusted only if all of them are unchanged."""
-    return (sys.modules[__name__], contract, files, front_matter, fields, models, slugs)
+    return (
+        sys.modules[__name__], contract, files, front_matter, fields, models, slugs,
+        migration_dates, migration_files, migration_permalinks,
+    )  # fmt: skip
 
 
 def read_post(path: Path, root: Path, settings: ReaderSettings) -> Post:
@@ -82,6 +97,18 @@ def parse_post(
     """
     front = split_front_matter(_decode(raw, source), source)
     values = convert(front, source, settings.timezone, modified)
+    if settings.preprocess is not None:
+        values["body"], notes = settings.preprocess(
+            values["body"], source, front.metadata, values["body_line"]
+        )
+        values["warnings"] += notes
+    if settings.old_urls is not None:
+        urls = settings.old_urls(source, front.metadata, values["published"])
+        old = [normalize_path(url) for url in urls]
+        own = f"/posts/{values['slug']}"
+        values["aliases"] = tuple(
+            dict.fromkeys([*values.get("aliases", ()), *(u for u in old if u not in ("/", own))])
+        )
     _check_nesting(values["body"], values["body_line"], source)
     return Post(
         source=source,

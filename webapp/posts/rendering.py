@@ -45,6 +45,8 @@ EXTENSIONS: list[str] = [
     "abbr",
     "attr_list",
     "def_list",
+    # superfences: fenced code also inside list items and quotes (as GFM,
+    # kramdown and Goldmark allow); it replaces fenced_code.
     "pymdownx.superfences",
     "footnotes",
     "md_in_html",
@@ -53,6 +55,10 @@ EXTENSIONS: list[str] = [
     "smarty",
     "toc",
     "pymdownx.magiclink",
+    # ~~strike~~, as GFM and Goldmark write it.
+    "pymdownx.tilde",
+    # $$…$$ and $…$ math kept whole (not read as emphasis), for KaTeX or MathJax.
+    "pymdownx.arithmatex",
 ]
 
 EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
@@ -70,6 +76,10 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     # Alignment as an attribute, not an inline style, so a strict CSP holds.
     "tables": {"use_align_attribute": True},
     "pymdownx.magiclink": {"hide_protocol": False, "repo_url_shortener": False},
+    # ~sub~ would turn a lone tilde pair in prose into a subscript.
+    "pymdownx.tilde": {"subscript": False},
+    # Plain \(…\) and \[…\] text in a span or div: no script is needed to read it.
+    "pymdownx.arithmatex": {"generic": True},
     "toc": {
         "slugify": slugify_unicode,
         "permalink": "#",

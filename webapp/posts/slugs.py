@@ -7,6 +7,8 @@ import unicodedata
 from datetime import date
 from pathlib import PurePosixPath
 
+from .migration.permalinks import bundle_slug_parts
+
 _SYMBOL_WORDS = {"+": " plus ", "#": " sharp ", "&": " and ", "@": " at "}
 _NON_WORD = re.compile(r"[\W_]+")
 _JEKYLL_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
@@ -23,8 +25,13 @@ def slugify(text: str) -> str:
 
 
 def slug_from_path(source: PurePosixPath) -> str:
-    """The file's stem without a Jekyll date prefix (a bundle's folder for index.md)."""
-    stem = source.parent.name if source.stem == "index" and source.parent.name else source.stem
+    """The file's stem without a Jekyll date prefix (for a bundle's index.md, Hugo's rule).
+
+    A bundle is named by its path below its section, so ``post/2019/07/index.md``
+    and ``post/2020/07/index.md`` are ``2019-07`` and ``2020-07``.
+    """
+    bundle = bundle_slug_parts(source)
+    stem = "-".join(bundle) if bundle else source.stem
     return slugify(_JEKYLL_PREFIX.sub("", stem))
 
 

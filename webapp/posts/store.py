@@ -33,7 +33,8 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import postjson, reader
+from . import migration, postjson, reader
+from .migration.siteroot import find_site
 from .models import Post
 from .reader import ReaderSettings
 from .sqlite import NotPrivate, open_database
@@ -62,7 +63,13 @@ def fingerprint(root: Path, settings: ReaderSettings) -> str:
     # The reader's modules, and this store's own way of writing and reading posts.
     for module in (*reader.shaping_modules(), postjson, sys.modules[__name__]):
         hasher.update(Path(module.__file__ or "").read_bytes())
-    for package in ("PyYAML", "python-frontmatter"):
+    # Template code is expanded while reading, by these modules, from the
+    # site's configuration: a change to either can change a post.
+    for source in sorted(Path(migration.__file__ or "").parent.glob("*.py")):
+        hasher.update(source.read_bytes())
+    for source in find_site(root).config_files:
+        hasher.update(source.read_bytes())
+    for package in ("PyYAML", "python-frontmatter", "python-dateutil"):
         hasher.update(importlib.metadata.version(package).encode())
     hasher.update(
         repr((_FORMAT, sys.version, str(root), str(settings.timezone), settings.max_bytes)).encode()

@@ -1,0 +1,118 @@
+"""A Hugo site's configuration and pages, as shortcodes in its posts need them."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from .files import is_markdown_name
+from .jekyll import default_post_url, slug_of_file
+from .shortcodes import ShortcodeContext
+
+#: Site configuration files, in Hugo's order of precedence.
+CONFIG_NAMES = tuple(
+    f"{stem}.{suffix}" for stem in ("hugo", "config") for suffix in ("toml", "yaml", "yml", "json")
+)
+
+
+def find_config_files(root: Path) -> list[Path]:
+    """The site configuration files below root: ``hugo.toml``… or ``config/_default/*``."""
+    found = [root / name for name in CONFIG_NAMES if (root / name).is_file()]
+    default = root / "config" / "_default"
+    if default.is_dir():
+        found += sorted(
+            path
+            for path in default.iterdir()
+            if path.suffix in (".toml", ".yaml", ".yml", ".json") and path.is_file()
+        )
+    return found
+
+
+def load_config(root: Path) -> dict[str, Any]:
+    """The merged site configuration (``config/_default/<key>.*`` files set ``<key>``)."""
+    merged: dict[str, Any] = {}
+    for path in find_config_files(root):
+        loaded = _load(path)
+        if path.parent.name == "_default" and path.stem not in ("hugo", "config"):
+            merged.setdefault(path.stem, {}).update(loaded)
+        else:
+            for key, value in loaded.items():
+                merged.setdefault(key, value)
+    return merged
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".toml":
+            loaded: Any = tomllib.loads(text)
+        elif path.suffix == ".json":
+            loaded = json.loads(text)
+        else:
+            loaded = yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+class HugoSite:
+    """What ``param``, ``ref`` and ``relref`` find in a Hugo site's folder."""
+
+    def __init__(self, root: Path, post_url: Callable[[str], str] = default_post_url) -> None:
+        self.root = root
+        self.post_url = post_url
+        self.config = load_config(root)
+        self.params: dict[str, Any] = dict(self.config.get("params") or {})
+        self._pages: dict[str, list[Path]] | None = None
+
+    def context(self, page: dict[str, Any] | None = None) -> ShortcodeContext:
+        page = dict(page or {})
+        params = (
+            {**page, **(page.get("params") or {})} if isinstance(page.get("params"), dict) else page
+        )
+        return ShortcodeContext(
+            page_params=params, site_params=self.params, resolve_ref=self.resolve_ref
+        )
+
+    def _index(self) -> dict[str, list[Path]]:
+        """Every Markdown page, by each name a ref may use for it."""
+        if self._pages is None:
+            self._pages = {}
+            for path in _markdown_files(self.root):
+                relative = PurePosixPath(path.relative_to(self.root).as_posix())
+                parts = relative.parts[1:] if relative.parts[:1] == ("content",) else relative.parts
+                inside = PurePosixPath(*parts)
+                names = {inside.as_posix(), inside.with_suffix("").as_posix(), path.stem}
+                if path.stem == "index":
+                    names |= {inside.parent.as_posix(), path.parent.name}
+                for name in names:
+                    self._pages.setdefault(name.lower(), []).append(path)
+        return self._pages
+
+    def resolve_ref(self, target: str) -> str | None:
+        """The URL of the page a ``ref``/``relref`` names (path, bundle or file name)."""
+        path, _, anchor = target.strip().partition("#")
+        key = path.strip("/").lower()
+        candidates = self._index().get(key) or self._index().get(
+            PurePosixPath(key).with_suffix("").as_posix()
+        )
+        if not candidates or len(candidates) > 1:
+            return None
+        url = self.post_url(slug_of_file(candidates[0], self.root))
+        return url + (f"#{anchor}" if anchor else "")
+
+
+def _markdown_files(root: Path) -> Iterator[Path]:
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).parts
+        if any(part.startswith(".") for part in relative) or path.name.startswith("_"):
+            continue
+        if relative[:1] in (("static",), ("layouts",), ("themes",), ("assets",)):
+            continue
+        if is_markdown_name(path.name) and path.is_file():
+            yield path

@@ -1,0 +1,107 @@
+"""A Jekyll site's configuration, posts and includes, as Liquid in its posts needs them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import frontmatter
+import yaml
+
+from ..slugs import slug_from_path, slugify
+from .files import is_markdown_name
+from .liquid import LiquidContext
+
+
+def default_post_url(slug: str) -> str:
+    return f"/posts/{slug}/"
+
+
+class JekyllSite:
+    """What ``post_url``, ``link`` and ``include`` find in a Jekyll site's folder."""
+
+    def __init__(self, root: Path, post_url: Callable[[str], str] = default_post_url) -> None:
+        self.root = root
+        self.post_url = post_url
+        self.config = load_config(root / "_config.yml")
+        #: Post file stem (``2019-03-14-pi-day``) -> its file.
+        self.posts: dict[str, Path] = {}
+        for folder in ("_posts", "_drafts"):
+            for path in sorted((root / folder).rglob("*")):
+                if path.is_file() and is_markdown_name(path.name):
+                    self.posts.setdefault(path.stem, path)
+
+    def context(self, page: dict[str, Any] | None = None) -> LiquidContext:
+        """The Liquid context for one post (``page`` is its front matter)."""
+        return LiquidContext(
+            site=self.config,
+            page=page or {},
+            resolve_post_url=self.resolve_post_url,
+            resolve_link=self.resolve_link,
+            read_include=self.read_include,
+        )
+
+    def resolve_post_url(self, name: str) -> str | None:
+        path = self.posts.get(PurePosixPath(name.strip()).name)
+        return self.post_url(slug_of_file(path, self.root)) if path else None
+
+    def resolve_link(self, target: str) -> str | None:
+        """The URL of a file named as ``{% link %}`` names it (a path from the site root)."""
+        path = PurePosixPath(target.strip().lstrip("/"))
+        if not path.parts or ".." in path.parts:
+            return None
+        if path.parts[0] in ("_posts", "_drafts"):
+            return self.resolve_post_url(path.stem)
+        if path.parts[0].startswith("_") and len(path.parts) > 1:
+            # A collection's page is not served here: link to it on the old site.
+            return self._collection_url(path)
+        if not (self.root / path).is_file():
+            return None
+        return "/" + str(path)
+
+    def _collection_url(self, path: PurePosixPath) -> str:
+        """A collection page's URL on the old site (it is not served here)."""
+        collection = path.parts[0][1:]
+        settings = (self.config.get("collections") or {}).get(collection) or {}
+        pattern = str(settings.get("permalink") or "/:collection/:path:output_ext")
+        inner = PurePosixPath(*path.parts[1:]).with_suffix("")
+        url = (
+            pattern.replace(":collection", collection)
+            .replace(":path", str(inner))
+            .replace(":name", inner.name)
+            .replace(":title", inner.name)
+            .replace(":output_ext", ".html")
+        )
+        return str(self.config.get("url") or "").rstrip("/") + url
+
+    def read_include(self, name: str) -> str | None:
+        includes = (self.root / "_includes").resolve()
+        path = (includes / name.strip()).resolve()
+        if not path.is_relative_to(includes) or not path.is_file():
+            return None
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """A YAML site configuration as a mapping (empty when missing or not a mapping)."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def slug_of_file(path: Path, root: Path) -> str:
+    """The slug the reader gives the post in this file (front matter ``slug`` or its name)."""
+    try:
+        metadata = frontmatter.load(str(path)).metadata
+    except (OSError, ValueError, yaml.YAMLError):  # the reader reports a broken post
+        metadata = {}
+    slug = metadata.get("slug")
+    if isinstance(slug, str) and slugify(slug):
+        return slugify(slug)
+    return slug_from_path(PurePosixPath(path.relative_to(root).as_posix()))
