@@ -47,6 +47,7 @@ FEATURES = [
     "```python\nprint('hi')  # note\n```\n\n~~~js\nlet a = 1;\n~~~\n\n    indented = code",
     "## Section one\n\ntext[^a]\n\n### Sub\n\n[^a]: A note with 'quotes' and https://a.example",
     "plain text with no marks at all\n\nand a second paragraph",
+    "~~struck~~ and $e^{i\\pi}$ inline, then\n\n$$\na^2 + b^2\n$$\n\nand \\(x\\)",
 ]
 
 
@@ -115,6 +116,9 @@ def test_a_text_without_marks_skips_the_extensions_that_need_them() -> None:
                 "@",
                 "`",
                 "~",
+                "~~",
+                "$",
+                "$$",
                 "http://x.example",
                 "www.",
                 "1.",

@@ -29,6 +29,9 @@ _NEEDS: dict[str, Callable[[str], bool]] = {
     "tables": lambda text: "|" in text,
     "smarty": lambda text: any(mark in text for mark in ("'", '"', "--", "...", "<<", ">>")),
     "pymdownx.magiclink": lambda text: any(mark in text for mark in ("://", "www.", "ftp.", "@")),
+    "pymdownx.tilde": lambda text: "~" in text,
+    # $…$, $$…$$, \(…\), \[…\] and \begin{…} environments.
+    "pymdownx.arithmatex": lambda text: "$" in text or "\\" in text,
 }
 
 
