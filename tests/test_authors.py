@@ -189,17 +189,22 @@ def test_blog_check_reports_each_problem_with_its_line(content_dir: Path, make_a
     lines = result.output.strip().splitlines()
     a, b, c, d = (_shown(content_dir, name) for name in ("a.md", "b.md", "c.md", "d.md"))
     assert lines[:-1] == [
-        f"{a}:5: warning: tgas: is not a key this site reads; did you mean 'tags'?",
         f"{a}:8: error: footnote [^2] has no definition",
         f"{a}:8: error: links to /posts/nope/, but no post has slug 'nope'",
-        f"{a}:13: warning: footnote [^3] is defined but never referenced",
-        f"{b}:4: warning: tags: tag 'machine learning' is written "
-        "'Machine Learning' in 1 other post(s); the site shows 'Machine Learning' everywhere",
-        f"{c}: error: slug: slug 'b' is already used by b.md",
         f"{d}:3: error: front matter is not valid YAML: did not find "
         "expected ',' or ']' (parsing a flow sequence started on line 2)",
+        "-- warnings: footnotes (1)",
+        f"{a}:13: warning: footnote [^3] is defined but never referenced",
+        "-- warnings: one tag written several ways (1)",
+        f"{b}:4: warning: tags: tag 'machine learning' is written "
+        "'Machine Learning' in 1 other post(s); the site shows 'Machine Learning' everywhere",
+        "-- warnings: slugs claimed by two files (1)",
+        f"{c}: warning: slug: slug 'b' is already used by b.md; this post has slug 'b-2'"
+        " (set 'slug' to choose another)",
+        "-- warnings: unknown front matter keys (1)",
+        f"{a}:5: warning: tgas: is not a key this site reads; did you mean 'tags'?",
     ]
-    assert lines[-1] == "4 errors, 3 warnings"
+    assert lines[-1] == "3 errors, 4 warnings"
 
 
 def test_blog_check_json_and_strict(content_dir: Path, make_app: Any) -> None:
@@ -215,7 +220,9 @@ def test_blog_check_json_and_strict(content_dir: Path, make_app: Any) -> None:
         "field": "mood",
         "severity": "warning",
         "message": "is not a key this site reads",
+        "kind": "unknown front matter keys",
     }
+    assert report["warnings_by_kind"] == {"unknown front matter keys": 1}
     assert runner.invoke(args=["blog", "check", "--strict"]).exit_code == 1
 
 

@@ -63,8 +63,10 @@ def test_every_hostile_file_is_named_and_the_good_posts_keep_serving(
     app = make_app()
     client = app.test_client()
     page = parse(client.get("/"))
-    assert [a.get_text() for a in page.select("ol.post-list h2 a")] == ["Good two", "Good one"]
+    titles = [a.get_text() for a in page.select("ol.post-list h2 a")]
+    assert titles == ["Duplicate slug", "Good two", "Good one"]
     assert client.get("/posts/good-one/").status_code == 200
+    assert client.get("/posts/good-one-2/").status_code == 200  # both stay reachable
     assert client.get("/tags/essay/").status_code == 200
     assert client.get("/feed.xml").status_code == 200
     errors = {str(error.path): str(error) for error in app.extensions["blog"].library().errors}

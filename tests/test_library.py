@@ -141,18 +141,25 @@ def test_a_broken_file_is_left_out_and_reported(
     assert "started on line 2" in caplog.text
 
 
-def test_duplicate_slugs_keep_one_and_report_the_other(
+def test_duplicate_slugs_keep_every_post_reachable_and_say_so(
     write_post: WritePost, make_folder: MakeFolder
 ) -> None:
     write_post("a/same.md", title="First")
     write_post("b/same.md", title="Second")
     write_post("a-b/same.md", title="Third")  # after "a/" folder by folder, before it as text
     library = make_folder().library(NOW)
-    assert [p.title for p in library.posts] == ["First"]
+    assert {p.slug: p.title for p in library.posts} == {
+        "same": "First",
+        "same-2": "Third",
+        "same-3": "Second",
+    }
     assert [str(e) for e in library.errors] == [
-        "a-b/same.md: slug: slug 'same' is already used by a/same.md; skipped",
-        "b/same.md: slug: slug 'same' is already used by a/same.md; skipped",
+        "a-b/same.md: slug: slug 'same' is already used by a/same.md; this post has slug"
+        " 'same-2' (set 'slug' to choose another)",
+        "b/same.md: slug: slug 'same' is already used by a/same.md; this post has slug"
+        " 'same-3' (set 'slug' to choose another)",
     ]
+    assert all(error.severity == "warning" for error in library.errors)
 
 
 # --- keeping up with the files ---------------------------------------------

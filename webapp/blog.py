@@ -109,6 +109,9 @@ class Blog:
 def _log_start(posts: Sequence[Post], errors: Sequence[PostError], root: Path) -> None:
     """Say how many posts are served and name every file that is not, so none is lost unseen."""
     skipped = list(iter_skipped_files(root))
+    for error in errors:
+        if error.severity == "warning":  # two files claiming one address, say
+            log.warning("%s", error)
     unread = [error for error in errors if error.severity == "error"]
     if not unread and not skipped:
         log.info("read %d posts from %s", len(posts), root)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from flask.cli import AppGroup
 
 from .blog import get_blog
 from .posts import PostError, ReaderSettings, slugify
-from .posts.checks import check_folder
+from .posts.checks import check_folder, problem_kind
 from .site_urls import PostURLs
 
 blog_cli = AppGroup("blog", help="Write and check posts.")
@@ -98,16 +99,26 @@ def check(output_format: str, strict: bool) -> None:
     problems = check_folder(root, settings, PostURLs(current_app))
     errors = sum(1 for p in problems if p.severity == "error")
     warnings = len(problems) - errors
+    kinds = Counter(problem_kind(p) for p in problems if p.severity == "warning")
     if output_format == "json":
         payload = {
             "content_dir": str(root),
             "errors": errors,
             "warnings": warnings,
-            "problems": [{**p.as_dict(), "path": _shown_path(root, p)} for p in problems],
+            "warnings_by_kind": dict(kinds.most_common()),
+            "problems": [
+                {**p.as_dict(), "path": _shown_path(root, p), "kind": problem_kind(p)}
+                for p in problems
+            ],
         }
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
+        heading = None
         for problem in problems:
+            kind = problem_kind(problem)
+            if problem.severity == "warning" and kind != heading:
+                heading = kind
+                click.echo(f"-- warnings: {kind} ({kinds[kind]})")
             where = _shown_path(root, problem) + (f":{problem.line}" if problem.line else "")
             field = f"{problem.field}: " if problem.field else ""
             click.echo(f"{where}: {problem.severity}: {field}{problem.message}")

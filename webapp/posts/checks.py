@@ -18,6 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .files import iter_post_files
 from .front_matter import key_line
+from .library import unique_slugs
 from .migration.files import iter_skipped_files
 from .models import Post, PostError, preferred_name
 from .reader import ReaderSettings, read_post
@@ -52,24 +53,49 @@ def check_folder(root: Path, settings: ReaderSettings, urls: PostPaths) -> list[
     problems.extend(check_tag_spellings(posts, root))
     problems.extend(check_links(posts, urls))
     problems.extend(PostError(path, reason) for path, reason in iter_skipped_files(root))
-    return sorted(problems, key=lambda p: (str(p.path), p.line or 0, p.message))
+    return in_reading_order(problems)
+
+
+#: What a warning is about, by how its message reads (first match wins).
+_WARNING_KINDS = (
+    ("is not a key this site reads", "unknown front matter keys"),
+    ("shortcode '", "site-defined shortcodes (text kept, tags dropped)"),
+    ("Liquid '", "Liquid that cannot run (text kept, tags dropped)"),
+    ("embed: ", "embeds and styles the Content Security Policy blocks"),
+    ("shortcode: ", "shortcodes rendered in part"),
+    ("liquid: ", "Liquid rendered in part"),
+    ("footnote [^", "footnotes"),
+    ("is already used by", "slugs claimed by two files"),
+    ("is written", "one tag written several ways"),
+)
+
+
+def problem_kind(problem: PostError) -> str:
+    """What a problem is about, for grouping: errors are one kind, warnings several."""
+    if problem.severity == "error":
+        return "errors"
+    return next((kind for text, kind in _WARNING_KINDS if text in problem.message), "other")
+
+
+def in_reading_order(problems: Iterable[PostError]) -> list[PostError]:
+    """Errors first, in file order; then warnings, the most common kind first,
+    each kind in file order. An author fixes what breaks first, then works
+    down the warnings a kind at a time."""
+    ordered = sorted(problems, key=lambda p: (str(p.path), p.line or 0, p.message))
+    counts: dict[str, int] = defaultdict(int)
+    for problem in ordered:
+        counts[problem_kind(problem)] += 1
+
+    def rank(problem: PostError) -> tuple[int, int, str]:
+        kind = problem_kind(problem)
+        return (problem.severity != "error", -counts[kind], kind)
+
+    return sorted(ordered, key=rank)
 
 
 def check_slugs(posts: Iterable[Post]) -> list[PostError]:
-    first: dict[str, Post] = {}
-    problems = []
-    for post in sorted(posts, key=lambda p: str(p.source)):
-        if post.slug in first:
-            problems.append(
-                PostError(
-                    post.source,
-                    f"slug {post.slug!r} is already used by {first[post.slug].source}",
-                    field="slug",
-                )
-            )
-        else:
-            first[post.slug] = post
-    return problems
+    """Files that claim a slug another file has (both are served, one renamed)."""
+    return unique_slugs(sorted(posts, key=lambda post: post.source.parts))[1]
 
 
 def check_tag_spellings(posts: Iterable[Post], root: Path) -> list[PostError]:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .files import is_inside, iter_post_files
-from .library import Library, Snapshot
+from .library import Library, Snapshot, unique_slugs
 from .models import Post, PostError
 from .reader import ReaderSettings, read_post
 from .slugs import slug_from_path
@@ -213,7 +213,7 @@ class ContentFolder:
     def _build(self) -> Snapshot:
         errors: list[PostError] = []
         broken: dict[str, PostError] = {}
-        chosen: dict[str, Post] = {}
+        read: list[Post] = []
         # In path order, folder by folder (as Paths sort): the first of two
         # files claiming one slug keeps it.
         for path in sorted(self._entries, key=lambda path: path.split(os.sep)):
@@ -222,21 +222,11 @@ class ContentFolder:
                 errors.append(entry.error)
                 slug = entry.post.slug if entry.post else slug_from_path(entry.error.path)
                 broken.setdefault(slug, entry.error)
-            post = entry.post
-            if post is None:
-                continue
-            other = chosen.get(post.slug)
-            if other is not None:
-                errors.append(
-                    PostError(
-                        post.source,
-                        f"slug {post.slug!r} is already used by {other.source}; skipped",
-                        field="slug",
-                    )
-                )
-                continue
-            chosen[post.slug] = post
-        posts = sorted(chosen.values(), key=lambda p: (p.published, p.slug), reverse=True)
+            if entry.post is not None:
+                read.append(entry.post)
+        unique, renamed = unique_slugs(read)
+        errors.extend(renamed)
+        posts = sorted(unique, key=lambda p: (p.published, p.slug), reverse=True)
         newest = max(
             (entry.stat[0] for entry in self._entries.values() if entry.stat), default=None
         )

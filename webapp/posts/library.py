@@ -9,8 +9,9 @@ time comes. ``folder.ContentFolder`` keeps snapshots current with the files.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import cached_property
@@ -172,3 +173,33 @@ class Snapshot:
                 self._views.clear()
             self._views[key] = view
         return view
+
+
+def unique_slugs(posts: Sequence[Post]) -> tuple[list[Post], list[PostError]]:
+    """Posts with one slug each, and a warning for each that had to change.
+
+    ``posts`` come in path order: the first of two files claiming a slug
+    keeps it, and the next takes the first free ``slug-2``, ``slug-3``…, so
+    every post stays reachable and the author is told which and why.
+    """
+    chosen: dict[str, Post] = {}
+    renamed: list[PostError] = []
+    for post in posts:
+        other = chosen.get(post.slug)
+        if other is not None:
+            number = 2
+            while f"{post.slug}-{number}" in chosen:
+                number += 1
+            new_slug = f"{post.slug}-{number}"
+            renamed.append(
+                PostError(
+                    post.source,
+                    f"slug {post.slug!r} is already used by {other.source}; this post"
+                    f" has slug {new_slug!r} (set 'slug' to choose another)",
+                    field="slug",
+                    severity="warning",
+                )
+            )
+            post = dataclasses.replace(post, slug=new_slug)
+        chosen[post.slug] = post
+    return list(chosen.values()), renamed
