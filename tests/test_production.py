@@ -78,6 +78,11 @@ def test_the_container_command_serves_the_site(content_dir: Path, tmp_path: Path
         output = running.log()
     assert re.search(r'"GET / HTTP/1\.1" 200', output), output  # the access log is on stdout
     assert len(set(re.findall(r"Spawning worker-(\d+)", output))) == 2, output
+    # Each worker reads the posts as it starts, and says how many it serves.
+    posts = len(list(content_dir.rglob("*.md")))
+    assert len(re.findall(rf"INFO webapp\.blog: read {posts} posts from ", output)) == 2, output
+    # It warns that links come from each request's Host until BLOG_SITE_URL is set.
+    assert "WARNING webapp: BLOG_SITE_URL is not set" in output
 
 
 @pytest.mark.slow

@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import click
 from flask import Flask
 from htmx_flask import Htmx
 
 from .assets import init_assets
-from .blog import Blog
+from .blog import Blog, under_flask_command
 from .caching import cache, init_caching
 from .cli import init_cli
 from .posts.reader import MAX_POST_BYTES
@@ -101,8 +101,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("CACHE_NO_NULL_WARNING", True)
 
     if not app.debug and not app.testing:
-        logging.getLogger("webapp").setLevel(logging.INFO)
-        if not app.config["SITE_URL"] and click.get_current_context(silent=True) is None:
+        _log_to_stderr(logging.getLogger("webapp"))
+        if not app.config["SITE_URL"] and not under_flask_command():
             log.warning(
                 "BLOG_SITE_URL is not set: absolute links (canonical, feeds, sitemap) are "
                 "built from each request's Host, and every host gets cache entries of its "
@@ -127,6 +127,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Outermost: the mount point is the configured one before anything reads it.
     app.wsgi_app = TrustedEnviron(app.wsgi_app, str(app.config["SITE_URL"]))  # type: ignore[method-assign]
     return app
+
+
+def _log_to_stderr(logger: logging.Logger) -> None:
+    """The site's own messages (posts read, files skipped, problems) at INFO and
+    above on stderr, whatever the server does with its own loggers: gunicorn
+    configures none for the application, and granian only its own."""
+    logger.setLevel(logging.INFO)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False  # once, even where the root logger also prints
 
 
 def _cache_env(environ: Mapping[str, str]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from flask import Flask, current_app, g
+from flask.cli import ScriptInfo
 
 from .posts import ContentFolder, Library, ReaderSettings, Renderer, summarize
 from .posts.migration.files import iter_skipped_files
@@ -66,7 +67,7 @@ class Blog:
         self.search_index_path = Path(
             config["SEARCH_INDEX"] or _default_index_path(self.folder.root)
         )
-        if click.get_current_context(silent=True) is None:
+        if not under_flask_command():
             # Serving: read everything now, so start-up logs every broken file
             # and the first reader does not wait. (Under the flask command the
             # folder is read when first needed, and `blog check` reports alone.)
@@ -141,6 +142,14 @@ def _default_store_path(root: Path) -> Path:
     """One post store per content folder, in this user's own folder."""
     name = hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()
     return _private_folder() / f"posts-{name}.sqlite3"
+
+
+def under_flask_command() -> bool:
+    """Whether the app was made by a ``flask`` command (``blog check``, ``blog new``)
+    rather than to serve. Servers built on click (granian) run their workers
+    inside a click context of their own, so a context alone does not tell."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.find_object(ScriptInfo) is not None
 
 
 def get_blog() -> Blog:
