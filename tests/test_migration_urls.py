@@ -161,3 +161,37 @@ def test_two_bundles_with_one_folder_name_are_two_posts(content_dir: Path, make_
     assert "by Ann" in first.select_one(".post-body").get_text()
     with client.get("/posts/2019-07/chart.svg") as response:
         assert response.status_code == 200
+
+
+def test_a_redirect_stub_answers_301_and_is_listed_nowhere(
+    write_post: Any, content_dir: Path, make_app: Any
+) -> None:
+    # jekyll-redirect-from's redirect_to: the file stands for a page that moved.
+    write_post("new.md", title="The new home", body="Moved here. Zebra.")
+    write_post(
+        "old.md",
+        text="---\nredirect_to: /posts/new/\nredirect_from:\n  - /2018/old-name/\n---\n",
+    )
+    write_post(
+        "away.md",
+        text="---\ntitle: Gone elsewhere\ndate: 2020-01-01\n"
+        "redirect_to: https://example.org/essay/\n---\nZebra text that is not here.\n",
+    )
+    app = make_app()
+    client = app.test_client()
+    for path, target in (
+        ("/posts/old/", "/posts/new/"),
+        ("/2018/old-name/", "/posts/new/"),
+        ("/posts/away/", "https://example.org/essay/"),
+    ):
+        response = client.get(path)
+        assert (response.status_code, response.location) == (301, target), path
+    listed = parse(client.get("/")).select("ol.post-list h2 a")
+    assert [a.get_text() for a in listed] == ["The new home"]
+    for path in ("/feed.xml", "/sitemap.xml"):
+        body = client.get(path).get_data(as_text=True)
+        assert "/posts/old/" not in body and "/posts/away/" not in body, path
+    results = parse(client.get("/search/?q=zebra")).select("#result-list h2 a")
+    assert [a.get_text() for a in results] == ["The new home"]
+    check = app.test_cli_runner().invoke(args=["blog", "check"])
+    assert "redirect_to" not in check.output and check.exit_code == 0, check.output

@@ -174,8 +174,11 @@ def tags() -> str:
 
 @bp.get("/posts/<slug>/")
 @cached_response()
-def post(slug: str) -> str | tuple[str, int]:
+def post(slug: str) -> str | tuple[str, int] | Response:
     library = current_library()
+    target = library.redirect_for(slug)
+    if target is not None:  # a redirect stub (redirect_to): the post moved
+        return redirect(target, 301)
     error = library.error_for(slug)
     if error is not None and current_app.debug:
         # Authors see why at once; readers (in production) get the last good
@@ -211,9 +214,13 @@ def register_error_handlers(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         if error.code == 404 and request.method in ("GET", "HEAD"):
-            moved = current_library().alias(normalize_path(request.path))
+            path = normalize_path(request.path)
+            moved = current_library().alias(path)
             if moved is not None:
                 return redirect(url_for("pages.post", slug=moved.slug), 301)
+            target = current_library().alias_redirect(path)
+            if target is not None:
+                return redirect(target, 301)
             # A Jekyll or Hugo site's own files (assets/, static/) at the URLs they had.
             static = get_blog().site.static_file(request.path)
             if static is not None:

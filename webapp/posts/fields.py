@@ -139,6 +139,17 @@ def _aliases(value: Any, key: str, context: _Context) -> tuple[str, ...]:
     return tuple(path for path in (normalize_path(item) for item in items) if path != "/")
 
 
+def _redirect_target(value: Any, key: str, context: _Context) -> str:
+    """Where a post that only redirects sends readers: a URL or a path of this site."""
+    target = value[0] if isinstance(value, list) and len(value) == 1 else value
+    if not isinstance(target, str) or not target.strip():
+        raise context.error(key, "must be a URL or a path, such as /new-name/")
+    parts = urlsplit(target.strip())
+    if parts.scheme not in ("", "http", "https") or not (parts.netloc or parts.path):
+        raise context.error(key, f"{target!r} is not an http(s) URL or a path")
+    return target.strip()
+
+
 def normalize_path(url: str) -> str:
     """The path of a URL, with one leading slash and no trailing one: how aliases match."""
     path = urlsplit(url.strip()).path
@@ -163,6 +174,7 @@ FIELDS: dict[str, tuple[str, Converter]] = {
     "published": ("draft", _unpublished),  # Jekyll
     "aliases": ("aliases", _aliases),  # Hugo
     "redirect_from": ("aliases", _aliases),  # jekyll-redirect-from
+    "redirect_to": ("redirect_to", _redirect_target),  # jekyll-redirect-from
 }
 
 #: Keys whose tags are added to the post's tags: a category is a tag here.
@@ -226,6 +238,11 @@ def convert(
             fields["published"] = datetime.combine(dated, time(), timezone)
         elif in_drafts and modified is not None:
             fields["published"] = modified
+    if "redirect_to" in fields:
+        # A redirect stub (jekyll-redirect-from) is listed nowhere: it needs
+        # neither a title nor a date of its own.
+        fields.setdefault("title", fields["redirect_to"])
+        fields.setdefault("published", datetime(1970, 1, 1, tzinfo=timezone))
     for name, key in REQUIRED.items():
         if name not in fields:
             raise PostError(source, "is missing", line=front.line, field=key)

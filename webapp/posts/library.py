@@ -37,6 +37,25 @@ class Library:
     broken: Mapping[str, PostError] = field(default_factory=dict)
     #: When what this library shows last changed: a file's change, or a post's appearance.
     last_modified: datetime | None = None
+    #: Redirect stubs (``redirect_to``): visible, but listed nowhere.
+    stubs: tuple[Post, ...] = ()
+
+    def redirect_for(self, slug: str) -> str | None:
+        """Where the post at this slug sends readers, if it is a redirect stub."""
+        stub = self._stubs.get(slug)
+        return stub.redirect_to if stub else None
+
+    def alias_redirect(self, path: str) -> str | None:
+        """Where an old URL of a redirect stub sends readers (normalised path)."""
+        return self._stub_aliases.get(path)
+
+    @cached_property
+    def _stubs(self) -> dict[str, Post]:
+        return {post.slug: post for post in self.stubs}
+
+    @cached_property
+    def _stub_aliases(self) -> dict[str, str]:
+        return {path: post.redirect_to or "" for post in self.stubs for path in post.aliases}
 
     def error_for(self, slug: str) -> PostError | None:
         """Why the post at this slug could not be read, if it could not."""
@@ -161,14 +180,16 @@ class Snapshot:
         key = (epoch, drafts)
         view = self._views.get(key)
         if view is None:
-            visible = tuple(
+            shown = [
                 post for post in self.posts if post.published <= now and (drafts or not post.draft)
-            )
+            ]
+            visible = tuple(post for post in shown if post.redirect_to is None)
+            stubs = tuple(post for post in shown if post.redirect_to is not None)
             upcoming = moments[epoch] if epoch < len(moments) else None
             version = f"{self.digest}.{epoch}{'d' if drafts else ''}"
             appeared = moments[epoch - 1] if epoch else None
             changed = max(filter(None, (self.modified, appeared)), default=None)
-            view = Library(visible, version, self.errors, upcoming, self.broken, changed)
+            view = Library(visible, version, self.errors, upcoming, self.broken, changed, stubs)
             if len(self._views) > 16:
                 self._views.clear()
             self._views[key] = view

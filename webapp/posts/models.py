@@ -120,6 +120,8 @@ class Post:
     draft: bool = False
     updated: datetime | None = None
     aliases: tuple[str, ...] = ()
+    #: Where this post's addresses send readers (a redirect stub: listed nowhere).
+    redirect_to: str | None = None
     digest: str = ""
     #: The line of the file the body starts on (for messages about the body).
     body_line: int = 1

@@ -155,7 +155,8 @@ class SearchIndex:
             self._lock.release()
 
     def _write(self, db: sqlite3.Connection, posts: Iterable[Post]) -> None:
-        wanted = {str(post.source): post for post in posts}
+        # Redirect stubs (redirect_to) are listed nowhere, search included.
+        wanted = {str(post.source): post for post in posts if post.redirect_to is None}
         with db:  # one transaction: other workers see all of it or none
             db.execute("BEGIN IMMEDIATE")
             indexed = {
