@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from playwright.sync_api import Browser
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import post_text
 from tests.servers import gunicorn
@@ -171,24 +173,17 @@ def test_the_static_export_follows_the_same_rules(
 @pytest.mark.slow
 @pytest.mark.parametrize("sanitize", [False, True])
 def test_a_browser_opening_bundle_files_runs_their_script_only_for_trusted_authors(
-    site: dict[str, str], sanitize: bool
+    site: dict[str, str], sanitize: bool, browser: Browser
 ) -> None:
-    from playwright.sync_api import Error, sync_playwright
-
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    with (
-        gunicorn({**site, "BLOG_SANITIZE": str(sanitize).lower()}) as base,
-        sync_playwright() as playwright,
-    ):
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_context(accept_downloads=True).new_page()
+    with gunicorn({**site, "BLOG_SANITIZE": str(sanitize).lower()}) as base:
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
         ran = []
         for name in ("demo.html", "demo.svg"):
             try:
                 page.goto(f"{base}/posts/pub/{name}")
                 page.wait_for_load_state("load")
-            except Error:
+            except PlaywrightError:
                 pass  # a download, not a page
             page.goto(base + "/")
             ran.append(page.evaluate("() => localStorage.getItem('pwned')"))
@@ -196,6 +191,6 @@ def test_a_browser_opening_bundle_files_runs_their_script_only_for_trusted_autho
         # The post's image still shows.
         page.goto(f"{base}/posts/pub/")
         width = page.evaluate("() => document.querySelector('article img').naturalWidth")
-        browser.close()
+        context.close()
     assert width == 1
     assert ran == ([None, None] if sanitize else ["127.0.0.1", "127.0.0.1"])

@@ -22,6 +22,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -130,7 +131,7 @@ def server_as_nobody(base: Path, kind: str = "granian", **env: str) -> Iterator[
     )
     running = Server(f"http://127.0.0.1:{port}", process, log_file)
     try:
-        wait_for_http(running.url + "/healthz", running)
+        wait_for_http(running.url + "/healthz", running.process)
         yield running
     except BaseException:
         sys.stderr.write(running.log()[-20_000:])
@@ -159,8 +160,15 @@ def get(url: str) -> tuple[int, str]:
 
 
 def search(running: Server, words: str) -> tuple[int, list[str]]:
-    """The status of a search and the titles of its results, as a reader sees them."""
-    status, page = get(f"{running.url}/search/?" + urllib.parse.urlencode({"q": words}))
+    """The status of a search and the titles of its results, as a reader sees them
+    once the index a worker builds as it starts is there (503 until then)."""
+    url = f"{running.url}/search/?" + urllib.parse.urlencode({"q": words})
+    status, page = get(url)
+    for _ in range(100):
+        if status != 503:
+            break
+        time.sleep(0.1)
+        status, page = get(url)
     document = BeautifulSoup(page, "html.parser")
     return status, [" ".join(a.get_text().split()) for a in document.select("#result-list h2 a")]
 

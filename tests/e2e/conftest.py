@@ -14,9 +14,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
-    Playwright,
     Request,
-    sync_playwright,
 )
 
 from tests.servers import PROJECT_ROOT, gunicorn
@@ -31,13 +29,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 # Functions, not bare expressions: Playwright evaluates those without eval(),
 # which the site's Content-Security-Policy (on in these tests) forbids.
@@ -68,21 +59,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     with gunicorn(env) as base_url:
         yield base_url
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does)")
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 @dataclass
