@@ -309,11 +309,13 @@ def cached_response(
 ) -> Callable[[Callable[P, Any]], Callable[P, Response]]:
     """Cache a view's successful responses under ``cache_key()``.
 
-    Keys cover the path and never the query string, so a view whose answer
-    depends on its query (search) passes ``store=False``: it keeps the
-    validators and HTTP caching headers, but junk queries cannot fill the
-    cache. ``fragment=True`` for URLs that answer htmx and everyone else
-    differently: their answers vary on the htmx request headers.
+    Keys cover the path and never the query string, so an answer to a URL
+    with a query is neither stored nor served from the cache (junk queries
+    cannot fill it), and a view whose answer always depends on its query
+    (search) passes ``store=False``. Either way the answer keeps its
+    validators and HTTP caching headers. ``fragment=True`` for URLs that
+    answer htmx and everyone else differently: their answers vary on the
+    htmx request headers.
     """
     vary = ", ".join(("Accept-Encoding", *VARY)) if fragment else "Accept-Encoding"
 
