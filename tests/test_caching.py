@@ -143,3 +143,10 @@ def test_trusted_hosts_refuse_every_other_host(write_post: WritePost, make_app: 
     assert client.get("/posts/a/", headers={"Host": "blog.example"}).status_code == 200
     assert client.get("/posts/a/", headers={"Host": "evil.example"}).status_code == 400
     assert client.get("/posts/a/", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_trusted_host_patterns_match_as_flask_matches_them(make_app: Any) -> None:
+    app = make_app(TRUSTED_HOSTS=[".blog.example"])
+    for host, trusted in (("blog.example", True), ("www.blog.example", True), ("evil", False)):
+        with app.test_request_context("/x/", headers={"Host": host}):
+            assert (cache_key() is not None) is trusted, host

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from werkzeug.http import parse_date, parse_etags, unquote_etag
+from werkzeug.sansio.utils import host_is_trusted
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -87,18 +88,9 @@ class Answering:
             return f"{kind}:{path}"
         # No public URL: absolute links come from the request, so it is part of the key.
         host = request_host(environ)
-        if host is None or (self.trusted_hosts and not _host_trusted(host, self.trusted_hosts)):
+        if host is None or (self.trusted_hosts and not host_is_trusted(host, self.trusted_hosts)):
             return None
         return f"{kind}:{environ.get('wsgi.url_scheme', 'http')}://{host}{path}"
-
-
-def _host_trusted(host: str, trusted: Iterable[str]) -> bool:
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    for pattern in trusted:
-        pattern = pattern.lower()
-        if name == pattern or (pattern.startswith(".") and name.endswith(pattern)):
-            return True
-    return False
 
 
 def not_modified(
