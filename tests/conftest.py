@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from hypothesis import settings
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from tests.servers import RedisServer, redis_server
 from webapp import create_app
 from webapp.request_facts import PARTIAL_REQUEST_HEADERS
 
@@ -154,3 +155,25 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
+
+
+# --- a real Redis, and a site's environment that uses it ---------------------
+
+
+@pytest.fixture
+def cache_server() -> Iterator[RedisServer]:
+    """A real redis-server on a free loopback port, for this test alone."""
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_env(content_dir: Path, tmp_path: Path, cache_server: RedisServer) -> dict[str, str]:
+    """Environment for a server over content_dir that caches in cache_server."""
+    return {
+        "BLOG_CONTENT_DIR": str(content_dir),
+        "BLOG_SEARCH_INDEX": str(tmp_path / "search.sqlite3"),
+        "BLOG_POST_STORE": str(tmp_path / "posts.sqlite3"),
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": cache_server.url,
+    }

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,7 +12,7 @@ import pytest
 import redis
 
 from tests.conftest import post_text
-from tests.servers import RedisServer, free_port, gunicorn, redis_server, server
+from tests.servers import RedisServer, free_port, gunicorn, server
 
 pytestmark = pytest.mark.slow
 
@@ -34,22 +33,10 @@ def request(base: str, path: str, headers: dict[str, str] | None = None) -> tupl
 
 
 @pytest.fixture
-def cache_server() -> Iterator[RedisServer]:
-    with redis_server() as server:
-        yield server
-
-
-@pytest.fixture
-def env(content_dir: Path, tmp_path: Path, cache_server: RedisServer) -> dict[str, str]:
+def env(content_dir: Path, redis_env: dict[str, str]) -> dict[str, str]:
     (content_dir / "a.md").write_text(post_text(title="Post A", tags='["essay"]'))
     (content_dir / "b.md").write_text(post_text(title="Post B", tags='["business"]'))
-    return {
-        "BLOG_CONTENT_DIR": str(content_dir),
-        "BLOG_SEARCH_INDEX": str(tmp_path / "search.sqlite3"),
-        "BLOG_POST_STORE": str(tmp_path / "posts.sqlite3"),
-        "CACHE_TYPE": "RedisCache",
-        "CACHE_REDIS_URL": cache_server.url,
-    }
+    return redis_env
 
 
 def test_a_host_header_never_reaches_another_reader(env: dict[str, str]) -> None:

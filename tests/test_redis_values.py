@@ -14,14 +14,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
 from tests.conftest import post_text
-from tests.servers import RedisServer, gunicorn, redis_server
+from tests.servers import RedisServer, gunicorn
 
 
 class _Planted:
@@ -45,21 +44,9 @@ def get(url: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def cache_server() -> Iterator[RedisServer]:
-    with redis_server() as server:
-        yield server
-
-
-@pytest.fixture
-def env(content_dir: Path, tmp_path: Path, cache_server: RedisServer) -> dict[str, str]:
+def env(content_dir: Path, redis_env: dict[str, str]) -> dict[str, str]:
     (content_dir / "a.md").write_text(post_text(title="Plain post", body="Some text."))
-    return {
-        "BLOG_CONTENT_DIR": str(content_dir),
-        "BLOG_SEARCH_INDEX": str(tmp_path / "search.sqlite3"),
-        "BLOG_POST_STORE": str(tmp_path / "posts.sqlite3"),
-        "CACHE_TYPE": "RedisCache",
-        "CACHE_REDIS_URL": cache_server.url,
-    }
+    return redis_env
 
 
 @pytest.mark.slow

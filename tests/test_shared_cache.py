@@ -7,14 +7,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
 from tests.conftest import post_text
-from tests.servers import PROJECT_ROOT, RedisServer, gunicorn, redis_server
+from tests.servers import PROJECT_ROOT, RedisServer, gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -28,21 +27,9 @@ def get(url: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def cache_server() -> Iterator[RedisServer]:
-    with redis_server() as server:
-        yield server
-
-
-@pytest.fixture
-def env(content_dir: Path, tmp_path: Path, cache_server: RedisServer) -> dict[str, str]:
+def env(content_dir: Path, redis_env: dict[str, str]) -> dict[str, str]:
     (content_dir / "a.md").write_text(post_text(title="First version", tags='["essay"]'))
-    return {
-        "BLOG_CONTENT_DIR": str(content_dir),
-        "BLOG_SEARCH_INDEX": str(tmp_path / "search.sqlite3"),
-        "BLOG_POST_STORE": str(tmp_path / "posts.sqlite3"),
-        "CACHE_TYPE": "RedisCache",
-        "CACHE_REDIS_URL": cache_server.url,
-    }
+    return redis_env
 
 
 def test_every_worker_shares_one_cache(env: dict[str, str], cache_server: RedisServer) -> None:
