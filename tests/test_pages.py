@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import WritePost, parse
+from webapp.templating import compile_templates
 
 ESSAY_BODY = """
 **TLDR: short version.**
@@ -196,3 +198,13 @@ def test_a_broken_post_never_takes_down_the_site(
 def test_an_empty_site(client: FlaskClient) -> None:
     page = parse(client.get("/"))
     assert page.select_one(".empty").get_text() == "No posts yet."
+
+
+def test_every_template_is_compiled_before_a_reader_needs_it(app: Flask) -> None:
+    environment = app.jinja_env
+    assert environment.cache is not None and not environment.cache
+    compile_templates(app).join()
+    names = environment.list_templates()
+    assert "pages/post.html" in names
+    cached = {template.name for template in environment.cache.values()}
+    assert cached == set(names)

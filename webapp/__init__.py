@@ -26,7 +26,7 @@ from .cli import init_cli
 from .posts.reader import MAX_POST_BYTES
 from .request_facts import TrustedEnviron
 from .security import init_security
-from .templating import init_templating
+from .templating import compile_templates, init_templating
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,6 +124,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(seo.bp)
     views.register_error_handlers(app)
+    if not app.debug and not app.testing and not under_flask_command():
+        compile_templates(app)
     # Outermost: the mount point is the configured one before anything reads it.
     app.wsgi_app = TrustedEnviron(app.wsgi_app, str(app.config["SITE_URL"]))  # type: ignore[method-assign]
     return app

@@ -18,11 +18,12 @@ import click
 from flask import Flask, current_app, g
 from flask.cli import ScriptInfo
 
-from .posts import ContentFolder, Library, ReaderSettings, Renderer, summarize
+from .posts import ContentFolder, Library, ReaderSettings, Renderer
 from .posts.migration.files import iter_skipped_files
 from .posts.migration.preprocess import BodyPreprocessor
 from .posts.migration.siteroot import find_site
 from .posts.models import Post, PostError
+from .posts.render_store import StoredRenderer
 from .posts.search import SearchIndex
 from .posts.sqlite import NotPrivate
 
@@ -42,26 +43,30 @@ class Blog:
             ) from error
         #: What time it is; scheduled posts appear when this passes their date.
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
-        self.renderer = Renderer(sanitize=bool(config["SANITIZE"]))
         content = Path(config["CONTENT_DIR"]).resolve()
+        store = str(config["POST_STORE"])
+        store_path = None if store == "off" else Path(store or _default_store_path(content))
+        #: Bodies rendered by any process before are taken from the post store.
+        self.renderer = StoredRenderer(
+            Renderer(cache_size=0, sanitize=bool(config["SANITIZE"])), store_path
+        )
         migration = BodyPreprocessor(content)
         #: What kind of site the content folder is, and its static folders.
         self.site = find_site(content)
         settings = ReaderSettings(
             timezone=self.timezone,
             renderer=self.renderer,
-            summarizer=summarize,
+            summarizer=self.renderer.summary,
             max_bytes=int(config["MAX_POST_BYTES"]),
             preprocess=migration,
             old_urls=migration.old_urls,
         )
-        store = str(config["POST_STORE"])
         self.folder = ContentFolder(
             content,
             settings,
             poll_interval=float(config["POLL_INTERVAL"]),
             use_inotify=bool(config["USE_INOTIFY"]),
-            store=None if store == "off" else Path(store or _default_store_path(content)),
+            store=store_path,
         )
         self.show_drafts = bool(config["SHOW_DRAFTS"])
         self.search_index_path = Path(
@@ -73,6 +78,11 @@ class Blog:
             # folder is read when first needed, and `blog check` reports alone.)
             snapshot = self.folder.snapshot()
             _log_start(snapshot.posts, snapshot.errors, content)
+            # Rendered bodies no post has any more (edited, removed) go, once.
+            bodies = [post.body for post in snapshot.posts]
+            threading.Thread(
+                target=self.renderer.keep_only, args=(bodies,), name="render-store", daemon=True
+            ).start()
             if config["INDEX_ON_START"]:
                 threading.Thread(target=self._index_posts, name="search-index", daemon=True).start()
         app.extensions["blog"] = self

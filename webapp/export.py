@@ -31,9 +31,10 @@ from typing import Any
 from flask import Flask, url_for
 
 from .blog import get_blog
-from .posts import Library, Post, Renderer
+from .posts import Library, Post
 from .posts.bundles import bundle_folder, open_bundle_file
 from .posts.models import Rendered
+from .posts.render_store import StoredRenderer
 from .request_facts import PARTIAL_REQUEST_HEADERS
 from .site_urls import SiteURL, site_urls
 from .site_version import site_version
@@ -229,7 +230,7 @@ def _render_all(
     processes = processes or os.cpu_count() or 1
     posts = [task for task in todo if task.footnotes_of is not None]
     rest = [task for task in todo if task.footnotes_of is None]
-    renderer: Renderer = app.extensions["blog"].renderer
+    renderer: StoredRenderer = app.extensions["blog"].renderer
     rendered: dict[str, Rendered] = {}
     plain_render = renderer.render
 

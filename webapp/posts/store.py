@@ -20,6 +20,9 @@ versions of the libraries that parse front matter. Anything unexpected (a
 missing, corrupt, foreign or stale store, a damaged row) means reading
 the files, never an error; a post holding a value the store cannot
 represent is simply read from its file next time.
+
+The same file keeps each post's rendered HTML in a table of its own (see
+``render_store``), keyed by the body's text rather than by file.
 """
 
 from __future__ import annotations
@@ -43,9 +46,10 @@ log = logging.getLogger(__name__)
 
 StatKey = tuple[int, int, int]
 
-_FORMAT = 3
+#: The file's layout (SQLite's user_version); another means starting it afresh.
+FORMAT = 4
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE about (fingerprint TEXT NOT NULL);
 CREATE TABLE posts (
     path TEXT PRIMARY KEY,
@@ -54,6 +58,7 @@ CREATE TABLE posts (
     inode INTEGER NOT NULL,
     post TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE rendered (key BLOB PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -72,7 +77,7 @@ def fingerprint(root: Path, settings: ReaderSettings) -> str:
     for package in ("PyYAML", "python-frontmatter", "python-dateutil"):
         hasher.update(importlib.metadata.version(package).encode())
     hasher.update(
-        repr((_FORMAT, sys.version, str(root), str(settings.timezone), settings.max_bytes)).encode()
+        repr((FORMAT, sys.version, str(root), str(settings.timezone), settings.max_bytes)).encode()
     )
     return hasher.hexdigest()
 
@@ -87,7 +92,7 @@ class PostStore:
         self._saving = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
-        return open_database(self.path, schema=_SCHEMA, version=_FORMAT)
+        return open_database(self.path, schema=SCHEMA, version=FORMAT)
 
     # -- reading and writing --------------------------------------------------
 

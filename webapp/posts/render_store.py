@@ -1,0 +1,244 @@
+"""Rendered bodies kept beside the posts, so each body is rendered once per change.
+
+Rendering Markdown is the slowest thing the site does: tens of
+milliseconds for a long post, against well under one to serve it from the
+cache. Each body's HTML, footnotes and headings, and each summary, are
+kept in the post store's file (see ``store``), in a table keyed by a digest
+of the text and of everything that decides how it renders: the source of
+the modules that render, the versions of Markdown, its extensions,
+Pygments and nh3, and whether HTML is sanitised. So a restarted server,
+its other workers and an export take a body's HTML from there instead of
+rendering it again, and an edited body, an upgrade or another setting
+finds no row and renders afresh.
+
+Rows are JSON of plain strings and numbers, checked field by field when
+read, never code; the file is the post store's, opened as ``sqlite``
+describes (private to this user). Anything unexpected (no store, a busy
+or damaged file, a foreign row) means rendering, never an error. A
+serving process removes, once at start, the rows no current post uses.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from . import store
+from .models import Footnote, Heading, Rendered
+from .rendering import Renderer, summarize
+from .sqlite import NotPrivate, open_database
+
+log = logging.getLogger(__name__)
+
+#: Libraries whose version can change a rendered body.
+_PACKAGES = ("Markdown", "pymdown-extensions", "Pygments", "nh3")
+
+#: Kinds of row: a whole body, or a summary (the first paragraph as text).
+_BODY, _SUMMARY = b"b", b"s"
+
+#: Connections a process inherited from its parent across a fork: SQLite's
+#: own must not be used or closed in the child, so they are kept, unused.
+_inherited: list[object] = []
+
+
+@functools.cache
+def renderer_version(sanitize: bool) -> bytes:
+    """Changes whenever the same text could render differently."""
+    hasher = hashlib.blake2b(digest_size=16)
+    # Every module of the core that is not about reading files: over-counting
+    # only means rendering again after an upgrade.
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        hasher.update(source.name.encode() + b"\0" + source.read_bytes())
+    for package in _PACKAGES:
+        hasher.update(package.encode() + b"\0" + importlib.metadata.version(package).encode())
+    hasher.update(b"sanitize" if sanitize else b"as written")
+    return hasher.digest()
+
+
+def encode(rendered: Rendered) -> str:
+    """A rendered body as JSON."""
+    return json.dumps(
+        {
+            "html": rendered.html,
+            "footnotes": [[note.id, note.number, note.html] for note in rendered.footnotes],
+            "headings": [[head.level, head.id, head.text] for head in rendered.headings],
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode(text: str) -> Rendered:
+    """The body ``encode`` wrote. ValueError for anything else."""
+    value = json.loads(text, parse_constant=_no_constant)
+    if type(value) is not dict or value.keys() != {"html", "footnotes", "headings"}:
+        raise ValueError("not a rendered body")
+    html, footnotes, headings = value["html"], value["footnotes"], value["headings"]
+    if type(html) is not str or type(footnotes) is not list or type(headings) is not list:
+        raise ValueError("not a rendered body")
+    return Rendered(
+        html=html,
+        footnotes=tuple(Footnote(*_fields(note, (str, int, str))) for note in footnotes),
+        headings=tuple(Heading(*_fields(head, (int, str, str))) for head in headings),
+    )
+
+
+def _fields(row: object, kinds: tuple[type, ...]) -> list[Any]:
+    if type(row) is not list or len(row) != len(kinds):
+        raise ValueError("not a rendered body")
+    if not all(type(value) is kind for value, kind in zip(row, kinds, strict=True)):
+        raise ValueError("not a rendered body")
+    return row
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not stored")
+
+
+class _Table:
+    """The ``rendered`` table of one store file: one connection per thread and process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._broken = False
+        os.register_at_fork(after_in_child=self._after_fork)
+
+    def _after_fork(self) -> None:
+        _inherited.append(self._local)
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection | None:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None and not self._broken:
+            try:
+                # A short wait for the write lock: a body not stored is only rendered again.
+                db = open_database(
+                    self.path, schema=store.SCHEMA, version=store.FORMAT, timeout=0.25
+                )
+            except (NotPrivate, OSError, sqlite3.Error) as error:
+                self._broken = True
+                log.warning("not keeping rendered posts in %s: %s", self.path, error)
+                return None
+            self._local.db = db
+        return db
+
+    def get(self, key: bytes) -> str | None:
+        db = self._db()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT value FROM rendered WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as error:
+            log.debug("could not read a rendered post from %s: %s", self.path, error)
+            return None
+        return row[0] if row is not None and type(row[0]) is str else None
+
+    def put(self, key: bytes, value: str) -> None:
+        db = self._db()
+        if db is None:
+            return
+        try:
+            with db:
+                db.execute("INSERT OR REPLACE INTO rendered VALUES (?, ?)", (key, value))
+        except sqlite3.Error as error:  # busy or full: rendered again next time
+            log.debug("could not keep a rendered post in %s: %s", self.path, error)
+
+    def keep_only(self, keys: Iterable[bytes]) -> int:
+        """Remove every row but these; how many were removed."""
+        db = self._db()
+        if db is None:
+            return 0
+        try:
+            with db:
+                db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key BLOB PRIMARY KEY)")
+                db.execute("DELETE FROM keep")
+                db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((key,) for key in keys))
+                removed = db.execute(
+                    "DELETE FROM rendered WHERE key NOT IN (SELECT key FROM keep)"
+                ).rowcount
+                db.execute("DELETE FROM keep")
+        except sqlite3.Error as error:
+            log.debug("could not tidy the rendered posts in %s: %s", self.path, error)
+            return 0
+        return removed
+
+
+class StoredRenderer:
+    """A ``Renderer`` whose results outlive the process: each body is taken
+    from the store file when any process rendered it before.
+
+    Called as a renderer (``body -> Rendered``); ``summary`` is the
+    summariser. Both keep recent answers in memory as well.
+    """
+
+    def __init__(
+        self,
+        renderer: Renderer,
+        path: Path | None,
+        *,
+        cache_size: int = 512,
+        summarizer: Callable[[str], str] = summarize,
+    ) -> None:
+        self.renderer = renderer
+        self.sanitize = renderer.sanitize
+        self._summarize = summarizer
+        self._version = renderer_version(renderer.sanitize)
+        self._table = _Table(path) if path is not None else None
+        self.render = functools.lru_cache(maxsize=cache_size)(self._render)
+        self.summary = functools.lru_cache(maxsize=4096)(self._summary)
+
+    def __call__(self, body: str) -> Rendered:
+        return self.render(body)
+
+    def key(self, kind: bytes, text: str) -> bytes:
+        hasher = hashlib.blake2b(self._version, digest_size=16)
+        hasher.update(kind)
+        hasher.update(text.encode("utf-8", "surrogatepass"))
+        return hasher.digest()
+
+    def _render(self, body: str) -> Rendered:
+        if self._table is None:
+            return self.renderer.render(body)
+        key = self.key(_BODY, body)
+        stored = self._table.get(key)
+        if stored is not None:
+            try:
+                return decode(stored)
+            except (ValueError, TypeError):
+                pass  # a damaged row: rendered and written again below
+        rendered = self.renderer.render(body)
+        self._table.put(key, encode(rendered))
+        return rendered
+
+    def _summary(self, body: str) -> str:
+        if self._table is None:
+            return self._summarize(body)
+        key = self.key(_SUMMARY, body)
+        stored = self._table.get(key)
+        if stored is not None:
+            try:
+                text = json.loads(stored)
+            except ValueError:
+                text = None
+            if type(text) is str:
+                return text
+        text = self._summarize(body)
+        self._table.put(key, json.dumps(text, ensure_ascii=False))
+        return text
+
+    def keep_only(self, bodies: Iterable[str]) -> int:
+        """Forget every stored body and summary but those of ``bodies``."""
+        if self._table is None:
+            return 0
+        keys = (self.key(kind, body) for body in bodies for kind in (_BODY, _SUMMARY))
+        return self._table.keep_only(keys)
