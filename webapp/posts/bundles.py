@@ -61,6 +61,11 @@ def _resolved_file(root: Path, bundle: PurePosixPath, name: str) -> Path | None:
     return target
 
 
+def serves_bundle_file(root: Path, bundle: PurePosixPath, name: str) -> bool:
+    """Whether the bundle serves file ``name`` (what ``open_bundle_file`` would open)."""
+    return _resolved_file(root, bundle, name) is not None
+
+
 def open_bundle_file(root: Path, bundle: PurePosixPath, name: str) -> BinaryIO | None:
     """Open bundle file ``name`` for reading if the bundle may serve it, else None."""
     target = _resolved_file(root, bundle, name)
