@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .files import is_inside, iter_post_files
+from .files import is_inside, is_post_path, iter_post_files
 from .library import Library, Snapshot, unique_slugs
 from .models import Post, PostError
 from .reader import ReaderSettings, read_post
@@ -186,6 +186,8 @@ class ContentFolder:
             stat = file.stat()
             if not file.is_file() or (file.is_symlink() and not is_inside(file, self.root)):
                 raise FileNotFoundError(path)
+            if not is_post_path(file, self.root):
+                raise FileNotFoundError(path)  # a resource of a leaf bundle now
         except OSError:
             # Deleted or renamed away, perhaps between listing and reading.
             return self._entries.pop(path, None) is not None
