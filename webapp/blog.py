@@ -54,6 +54,8 @@ class Blog:
             max_bytes=int(config["MAX_POST_BYTES"]),
             preprocess=migration,
             old_urls=migration.old_urls,
+            references=migration.references,
+            resolve_reference=migration.resolve_reference,
         )
         store = str(config["POST_STORE"])
         self.folder = ContentFolder(
