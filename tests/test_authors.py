@@ -207,6 +207,21 @@ def test_blog_check_reports_each_problem_with_its_line(content_dir: Path, make_a
     assert lines[-1] == "3 errors, 4 warnings"
 
 
+def test_a_footnote_reference_is_missing_only_where_readers_see_it_as_text(
+    content_dir: Path, make_app: Any
+) -> None:
+    (content_dir / "a.md").write_text(
+        "---\ntitle: A\ndate: 2024-01-01\n---\n\n"
+        "Shown as text: [^2].\n\n    indented code [^3]\n\n<code>[^4]</code> and `[^5]`\n\n"
+        "```\nfenced [^6]\n```\n"
+    )
+    result = make_app().test_cli_runner().invoke(args=["blog", "check", "--format", "json"])
+    problems = json.loads(result.output)["problems"]
+    assert [(p["line"], p["severity"], p["message"]) for p in problems] == [
+        (6, "error", "footnote [^2] has no definition")
+    ]
+
+
 def test_blog_check_json_and_strict(content_dir: Path, make_app: Any) -> None:
     (content_dir / "a.md").write_text("---\ntitle: A\ndate: 2024-01-01\nmood: fine\n---\nA.")
     runner = make_app().test_cli_runner()

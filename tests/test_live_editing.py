@@ -120,3 +120,25 @@ def test_a_broken_save_keeps_the_last_good_version(content_dir: Path) -> None:
         assert heading(url) == "Better"
         post.write_text(post_text(title="Best"))
         assert heading(url) == "Best"
+
+
+@pytest.mark.slow
+def test_a_jekyll_post_url_to_a_post_written_later_becomes_a_link(
+    content_dir: Path, dev_server: str
+) -> None:
+    (content_dir / "_config.yml").write_text("title: A Jekyll site\n")
+    posts = content_dir / "_posts"
+    posts.mkdir()
+    (posts / "2020-01-02-a.md").write_text(
+        post_text(title="A", body="See [the next post]({% post_url 2020-01-03-next %}).")
+    )
+
+    def link() -> str | None:
+        status, page = fetch(dev_server + "/posts/a/")
+        assert status == 200, status
+        found = page.select_one(".post-body").find("a", string="the next post")
+        return None if found is None else found.get("href")
+
+    assert link() in (None, "#")
+    (posts / "2020-01-03-next.md").write_text(post_text(title="Next"))
+    assert link() == "/posts/next/"

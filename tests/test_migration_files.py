@@ -31,6 +31,14 @@ class PATHS:
         parts = path.strip("/").split("/")
         return parts[1] if len(parts) == 2 and parts[0] == "posts" else None
 
+    @staticmethod
+    def bundle_file_of(path: str) -> tuple[str, str] | None:
+        return None
+
+    @staticmethod
+    def serves(path: str) -> bool:
+        return True
+
 
 def read(root: Path) -> Any:
     return ContentFolder(root, SETTINGS, use_inotify=False, poll_interval=3600).library(LATER)

@@ -60,6 +60,8 @@ class Blog:
             max_bytes=int(config["MAX_POST_BYTES"]),
             preprocess=migration,
             old_urls=migration.old_urls,
+            references=migration.references,
+            resolve_reference=migration.resolve_reference,
         )
         self.folder = ContentFolder(
             content,

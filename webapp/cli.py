@@ -95,6 +95,8 @@ def check(output_format: str, strict: bool) -> None:
         max_bytes=blog.folder.settings.max_bytes,
         preprocess=blog.folder.settings.preprocess,
         old_urls=blog.folder.settings.old_urls,
+        references=blog.folder.settings.references,
+        resolve_reference=blog.folder.settings.resolve_reference,
     )
     problems = check_folder(root, settings, PostURLs(current_app))
     errors = sum(1 for p in problems if p.severity == "error")

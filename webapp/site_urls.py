@@ -15,7 +15,8 @@ Routes are declared on the blueprints (``views``, ``partials``, ``feeds``,
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import MapAdapter
+from werkzeug.security import safe_join
 
 from .posts import Library, Post
 from .posts.bundles import bundle_files as served_bundle_files
@@ -111,21 +113,45 @@ class PostURLs:
 
     def __init__(self, app: Flask) -> None:
         self._adapter: MapAdapter = app.url_map.bind("localhost")
+        self._static_folder = app.static_folder
 
     def post(self, slug: str) -> str:
         return self._adapter.build("pages.post", {"slug": slug})
 
+    def _match(self, path: str) -> tuple[str, Mapping[str, Any]] | None:
+        """The endpoint and arguments answering a path (or the path with a slash added)."""
+        for candidate in (path, path.rstrip("/") + "/"):
+            try:
+                endpoint, values = self._adapter.match(candidate, method="GET")
+            except HTTPException:  # not found, or a redirect to the canonical path
+                continue
+            return str(endpoint), values
+        return None
+
     def slug_of(self, path: str) -> str | None:
         """The slug of the post a path of this site belongs to (its page, a
         footnote, a bundle file), or None."""
-        try:
-            endpoint, values = self._adapter.match(path, method="GET")
-        except HTTPException:  # not found, or a redirect to the canonical path
-            try:
-                endpoint, values = self._adapter.match(path.rstrip("/") + "/", method="GET")
-            except HTTPException:
-                return None
-        if endpoint not in _POST_ENDPOINTS:
+        found = self._match(path)
+        if found is None or found[0] not in _POST_ENDPOINTS:
             return None
-        slug: str = values["slug"]
+        slug: str = found[1]["slug"]
         return slug
+
+    def bundle_file_of(self, path: str) -> tuple[str, str] | None:
+        """(slug, file name) when the path is a file beside a post, else None."""
+        found = self._match(path)
+        if found is None or found[0] != "pages.bundle_file":
+            return None
+        return str(found[1]["slug"]), str(found[1]["filename"])
+
+    def serves(self, path: str) -> bool:
+        """Whether the app answers the path with a page, feed or static file of its
+        own (not a post or a bundle file): a /static/ file must exist."""
+        found = self._match(path)
+        if found is None or found[0] in _POST_ENDPOINTS:
+            return False
+        if found[0] == "static":
+            # The file send_from_directory would send for this path.
+            target = safe_join(str(self._static_folder or ""), found[1]["filename"])
+            return target is not None and os.path.isfile(target)
+        return True

@@ -9,7 +9,8 @@ files (images, downloads) are served beside the post. Only its own:
 - a file in a nested bundle (a subfolder with its own ``index.md``)
   belongs to that bundle only, so a draft child's files stay hidden;
 - a root ``index.md`` is a post, not a bundle of the whole content folder;
-- hidden names (``.git``, ``_drafts``) and Markdown sources are never served.
+- hidden names (``.git``, ``_drafts``) and posts' sources are never served;
+  the bundle's other Markdown files are its resources (as in Hugo) and are.
 
 Opening walks the resolved path one component at a time without following
 links, so a link swapped in after the check is refused, not followed.
@@ -27,8 +28,8 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from .files import is_bundle_file
-from .migration.files import MARKDOWN_SUFFIXES, is_bundle_index
+from .files import is_bundle_file, is_post_path
+from .migration.files import MARKDOWN_SUFFIXES, is_bundle_index, is_markdown_name
 
 
 def bundle_folder(source: PurePosixPath) -> PurePosixPath | None:
@@ -53,12 +54,19 @@ def _resolved_file(root: Path, bundle: PurePosixPath, name: str) -> Path | None:
     relative = target.relative_to(folder)
     if not is_bundle_file(relative.as_posix()):
         return None
+    if is_markdown_name(target.name) and is_post_path(target, real_root):
+        return None  # a post's source (a Jekyll site's pages, say), not a resource
     # Every folder from the bundle down to the file: none may be a bundle itself.
     for depth in range(1, len(relative.parts)):
         inner = folder.joinpath(*relative.parts[:depth])
         if any(os.path.lexists(inner / f"index{suffix}") for suffix in MARKDOWN_SUFFIXES):
             return None
     return target
+
+
+def serves_bundle_file(root: Path, bundle: PurePosixPath, name: str) -> bool:
+    """Whether the bundle serves file ``name`` (what ``open_bundle_file`` would open)."""
+    return _resolved_file(root, bundle, name) is not None
 
 
 def open_bundle_file(root: Path, bundle: PurePosixPath, name: str) -> BinaryIO | None:

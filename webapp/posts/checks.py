@@ -13,30 +13,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Protocol
-from urllib.parse import unquote, urljoin, urlsplit
 
 from .files import iter_post_files
 from .front_matter import key_line
-from .library import unique_slugs
+from .library import Library, unique_slugs
+from .links import SitePaths, check_references, linked_slugs
 from .migration.files import iter_skipped_files
+from .migration.siteroot import find_site
 from .models import Post, PostError, preferred_name
 from .reader import ReaderSettings, read_post
 
-
-class PostPaths(Protocol):
-    """The site's URL scheme, as far as checking links between posts needs it."""
-
-    def post(self, slug: str) -> str:
-        """The path of a post's page."""
-        ...
-
-    def slug_of(self, path: str) -> str | None:
-        """The slug of the post a path belongs to, or None for any other path."""
-        ...
+__all__ = ["check_folder", "check_links", "in_reading_order", "linked_slugs", "problem_kind"]
 
 
-def check_folder(root: Path, settings: ReaderSettings, urls: PostPaths) -> list[PostError]:
+def check_folder(root: Path, settings: ReaderSettings, urls: SitePaths) -> list[PostError]:
     """Read every post file below root and report every problem, in file order."""
     problems: list[PostError] = []
     posts: list[Post] = []
@@ -51,7 +41,7 @@ def check_folder(root: Path, settings: ReaderSettings, urls: PostPaths) -> list[
         problems.extend(check_footnotes(post))
     problems.extend(check_slugs(posts))
     problems.extend(check_tag_spellings(posts, root))
-    problems.extend(check_links(posts, urls))
+    problems.extend(check_links(posts, root, urls))
     problems.extend(PostError(path, reason) for path, reason in iter_skipped_files(root))
     return in_reading_order(problems)
 
@@ -63,7 +53,9 @@ _WARNING_KINDS = (
     ("Liquid '", "Liquid that cannot run (text kept, tags dropped)"),
     ("embed: ", "embeds and styles the Content Security Policy blocks"),
     ("shortcode: ", "shortcodes rendered in part"),
-    ("liquid: ", "Liquid rendered in part"),
+    ("Liquid: ", "Liquid rendered in part"),
+    ("is the old address of", "links and images at old addresses (they redirect: use the new one)"),
+    ("will not load (404)", "links and images that will not load (404)"),
     ("footnote [^", "footnotes"),
     ("is already used by", "slugs claimed by two files"),
     ("is written", "one tag written several ways"),
@@ -162,7 +154,30 @@ def _prose_lines(body: str) -> list[str]:
     return lines
 
 
+class _ShownText(HTMLParser):
+    """The text of a page a reader sees as prose (not code)."""
+
+    _CODE = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.depth += tag in self._CODE
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag in self._CODE and self.depth > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth:
+            self.parts.append(data)
+
+
 def check_footnotes(post: Post) -> list[PostError]:
+    """A reference with no note (an error: the reader sees ``[^2]`` as text, so it is
+    looked for in the page as rendered, not in code) and a note nothing refers to."""
     references: dict[str, int] = {}
     definitions: dict[str, int] = {}
     for number, line in enumerate(_prose_lines(post.body)):
@@ -172,9 +187,19 @@ def check_footnotes(post: Post) -> list[PostError]:
             line = line[defined.end() :]
         for match in _REFERENCE.finditer(line):
             references.setdefault(match.group(1), post.body_line + number)
+    shown = _ShownText()
+    try:
+        shown.feed(post.html)
+    except PostError:
+        pass  # reported once, by check_links
+    unresolved = dict.fromkeys(_REFERENCE.findall("".join(shown.parts)))
     problems = [
-        PostError(post.source, f"footnote [^{label}] has no definition", line=line)
-        for label, line in references.items()
+        PostError(
+            post.source,
+            f"footnote [^{label}] has no definition",
+            line=references.get(label) or _line_of_text(post, f"[^{label}]"),
+        )
+        for label in unresolved
         if label not in definitions
     ]
     problems += [
@@ -190,53 +215,24 @@ def check_footnotes(post: Post) -> list[PostError]:
     return problems
 
 
-# --- links between posts ------------------------------------------------------
+def _line_of_text(post: Post, text: str) -> int | None:
+    offset = next((n for n, line in enumerate(post.body.split("\n")) if text in line), None)
+    return None if offset is None else post.body_line + offset
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            href = dict(attrs).get("href")
-            if href:
-                self.hrefs.append(href)
+# --- links and images -----------------------------------------------------------
 
 
-def linked_slugs(post: Post, urls: PostPaths) -> list[tuple[str, str]]:
-    """(href, slug) for each link in the post's body to a post of this site."""
-    parser = _Links()
-    parser.feed(post.html)
-    found = []
-    base = urls.post(post.slug)
-    for href in dict.fromkeys(parser.hrefs):  # once each: a note's sidenote repeats its links
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc or href.startswith("#"):
-            continue
-        path = unquote(urlsplit(urljoin(base, href)).path)
-        slug = urls.slug_of(path)
-        if slug is not None:
-            found.append((href, slug))
-    return found
-
-
-def check_links(posts: list[Post], urls: PostPaths) -> list[PostError]:
-    slugs = {post.slug for post in posts}
-    problems = []
-    for post in posts:
-        try:
-            links = linked_slugs(post, urls)
-        except PostError as error:
-            problems.append(error)
-            continue
-        for href, slug in links:
-            if slug in slugs:
-                continue
-            offset = next((n for n, line in enumerate(post.body.split("\n")) if href in line), None)
-            line = post.body_line + offset if offset is not None else None
-            problems.append(
-                PostError(post.source, f"links to {href}, but no post has slug {slug!r}", line=line)
-            )
-    return problems
+def check_links(posts: list[Post], root: Path, urls: SitePaths) -> list[PostError]:
+    """Links to missing posts (errors), and links and images that will not work as
+    written: old addresses that redirect, and files nothing here serves (warnings)."""
+    unique = unique_slugs(sorted(posts, key=lambda post: post.source.parts))[0]
+    newest_first = sorted(unique, key=lambda p: (p.published, p.slug), reverse=True)
+    library = Library(
+        tuple(p for p in newest_first if p.redirect_to is None),
+        "check",
+        stubs=tuple(p for p in newest_first if p.redirect_to is not None),
+    )
+    return check_references(
+        [p for p in unique if p.redirect_to is None], library, find_site(root), urls
+    )

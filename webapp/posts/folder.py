@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .files import is_inside, iter_post_files
+from .files import is_inside, is_post_path, iter_post_files
 from .library import Library, Snapshot, unique_slugs
 from .models import Post, PostError
 from .reader import ReaderSettings, read_post
@@ -121,7 +121,7 @@ class ContentFolder:
             changed |= self._rescan_folder(folder)
         for path in changes.files:
             changed |= self._reread(str(path))
-        return changed
+        return self._recheck_references() or changed
 
     def _first_read(self, store: PostStore) -> bool:
         """The first full read, taking unchanged files' posts from the store,
@@ -151,7 +151,27 @@ class ContentFolder:
             else:
                 log.error("content folder %s does not exist", self.root)
             return False
-        return self._rescan_folder(self.root)
+        changed = self._rescan_folder(self.root)
+        return self._recheck_references() or changed
+
+    def _recheck_references(self) -> bool:
+        """Read again each post whose template code names another post (Jekyll's
+        ``post_url``) that now resolves differently: one added, renamed, removed
+        or given another slug since it was read (in this process or, from the
+        post store, in an earlier one)."""
+        resolve = self.settings.resolve_reference
+        if resolve is None:
+            return False
+        stale = [
+            path
+            for path, entry in self._entries.items()
+            if entry.post is not None
+            and any(resolve(name) != url for name, url in entry.post.references)
+        ]
+        changed = False
+        for path in stale:
+            changed |= self._reread(path)
+        return changed
 
     def _rescan_folder(self, folder: Path) -> bool:
         """Compare everything below folder with what we know: stat first, read on change."""
@@ -186,6 +206,8 @@ class ContentFolder:
             stat = file.stat()
             if not file.is_file() or (file.is_symlink() and not is_inside(file, self.root)):
                 raise FileNotFoundError(path)
+            if not is_post_path(file, self.root):
+                raise FileNotFoundError(path)  # a resource of a leaf bundle now
         except OSError:
             # Deleted or renamed away, perhaps between listing and reading.
             return self._entries.pop(path, None) is not None
@@ -202,7 +224,9 @@ class ContentFolder:
                     log.warning("%s", error)
             entry.stat, entry.error = key, error
             return True
-        if entry is not None and entry.post is not None and entry.post.digest == post.digest:
+        old = entry.post if entry is not None else None
+        same = old is not None and (old.digest, old.references) == (post.digest, post.references)
+        if entry is not None and same:
             entry.stat, entry.error = key, None
             return False
         self._entries[path] = _Entry(key, post)
@@ -256,5 +280,6 @@ def _digest(posts: Sequence[Post]) -> str:
     """Identifies the content: equal for equal files, on any host or worker."""
     hasher = hashlib.blake2b(digest_size=8)
     for post in sorted(posts, key=lambda p: str(p.source)):
-        hasher.update(f"{post.source}\0{post.digest}\0".encode())
+        # What a post's post_url resolved to is part of what it shows.
+        hasher.update(f"{post.source}\0{post.digest}\0{post.references}\0".encode())
     return hasher.hexdigest()

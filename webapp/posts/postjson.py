@@ -58,6 +58,12 @@ def _is_tuple_of(kind: type) -> Callable[[object], bool]:
     return lambda value: type(value) is tuple and all(type(item) is kind for item in value)
 
 
+def _is_pairs_of_str(value: object) -> bool:
+    return type(value) is tuple and all(
+        type(pair) is tuple and len(pair) == 2 and _is_tuple_of(str)(pair) for pair in value
+    )
+
+
 def _is(*kinds: type | None) -> Callable[[object], bool]:
     allowed = tuple(type(None) if kind is None else kind for kind in kinds)
     return lambda value: type(value) in allowed
@@ -78,6 +84,7 @@ _FIELD_CHECKS: dict[str, Callable[[object], bool]] = {
     "body_line": _is(int),
     "extra": _is(dict),
     "warnings": _is_tuple_of(PostError),
+    "references": lambda value: _is_pairs_of_str(value),
 }
 
 

@@ -50,6 +50,10 @@ class ReaderSettings:
     ) = None
     #: The URLs a post had under its old generator: (source, front matter, date) -> paths.
     old_urls: Callable[[PurePosixPath, Mapping[str, Any], datetime], tuple[str, ...]] | None = None
+    #: Other posts a body names (Jekyll's ``post_url``): (body, source) -> (name, URL or "").
+    references: Callable[[str, PurePosixPath], tuple[tuple[str, str], ...]] | None = None
+    #: What such a name resolves to now: a post is read again when that changes.
+    resolve_reference: Callable[[str], str] | None = None
 
 
 def shaping_modules() -> tuple[ModuleType, ...]:
@@ -97,6 +101,8 @@ def parse_post(
     """
     front = split_front_matter(_decode(raw, source), source)
     values = convert(front, source, settings.timezone, modified)
+    if settings.references is not None:
+        values["references"] = settings.references(values["body"], source)
     if settings.preprocess is not None:
         values["body"], notes = settings.preprocess(
             values["body"], source, front.metadata, values["body_line"]

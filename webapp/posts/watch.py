@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .files import is_post_name
+from .migration.files import is_bundle_index
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,10 @@ class InotifyWatcher:
                 changes.folders.add(path)
             elif is_post_name(event.name) and event.mask & self._file_events:
                 changes.files.add(path)
+                if is_bundle_index(event.name):
+                    # A leaf bundle's index appeared or went: the Markdown files
+                    # below it change between posts and resources.
+                    changes.folders.add(folder)
         return changes
 
     def close(self) -> None:

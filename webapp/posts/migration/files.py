@@ -51,9 +51,16 @@ def iter_skipped_files(root: Path) -> Iterator[tuple[PurePosixPath, str]]:
     Yields (path relative to root, reason). Only files that start with front
     matter count: an ``.html`` file without it is a static file, not a post.
     Hidden files and folders, and folders starting with ``_`` other than
-    ``_posts`` and ``_drafts`` (layouts, includes, data), are not looked at.
+    ``_posts`` and ``_drafts`` (layouts, includes, data), are not looked at,
+    nor, outside a Jekyll site, a leaf bundle's files (its resources, as in Hugo).
     """
+    jekyll = (root / "_config.yml").is_file() or (root / "_posts").is_dir()
+    bundles: set[str] = set()
     for folder, folders, files in os.walk(root):
+        if not jekyll and folder != str(root):
+            if os.path.dirname(folder) in bundles or any(map(is_bundle_index, files)):
+                bundles.add(folder)
+                continue
         folders[:] = sorted(
             name
             for name in folders

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from ..files import is_post_path
 from .files import is_markdown_name
 from .jekyll import default_post_url, slug_of_file
 from .shortcodes import ShortcodeContext
@@ -114,5 +115,5 @@ def _markdown_files(root: Path) -> Iterator[Path]:
             continue
         if relative[:1] in (("static",), ("layouts",), ("themes",), ("assets",)):
             continue
-        if is_markdown_name(path.name) and path.is_file():
-            yield path
+        if is_markdown_name(path.name) and path.is_file() and is_post_path(path, root):
+            yield path  # not a leaf bundle's resources

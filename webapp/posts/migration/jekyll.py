@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -25,12 +26,39 @@ class JekyllSite:
         self.root = root
         self.post_url = post_url
         self.config = load_config(root / "_config.yml")
-        #: Post file stem (``2019-03-14-pi-day``) -> its file.
-        self.posts: dict[str, Path] = {}
+        #: Post file stem (``2019-03-14-pi-day``) -> its file; see ``_find``.
+        self.posts: dict[str, Path] = self._list_posts()
+        #: File -> ((mtime, size), slug): a target's front matter is read once per change.
+        self._slugs: dict[Path, tuple[tuple[int, int], str]] = {}
+
+    def _list_posts(self) -> dict[str, Path]:
+        posts: dict[str, Path] = {}
         for folder in ("_posts", "_drafts"):
-            for path in sorted((root / folder).rglob("*")):
+            for path in sorted((self.root / folder).rglob("*")):
                 if path.is_file() and is_markdown_name(path.name):
-                    self.posts.setdefault(path.stem, path)
+                    posts.setdefault(path.stem, path)
+        return posts
+
+    def _find(self, stem: str) -> Path | None:
+        """The file of a post, following the folder as it changes: a name not
+        known, or a file gone, means posts were added, renamed or removed since
+        the last look, so the folders are listed again."""
+        path = self.posts.get(stem)
+        if path is None or not path.is_file():
+            self.posts = self._list_posts()
+            path = self.posts.get(stem)
+        return path
+
+    def _slug(self, path: Path) -> str:
+        try:
+            status = path.stat()
+        except OSError:
+            return slug_of_file(path, self.root)
+        key = (status.st_mtime_ns, status.st_size)
+        known = self._slugs.get(path)
+        if known is None or known[0] != key:
+            known = self._slugs[path] = (key, slug_of_file(path, self.root))
+        return known[1]
 
     def context(self, page: dict[str, Any] | None = None) -> LiquidContext:
         """The Liquid context for one post (``page`` is its front matter)."""
@@ -43,8 +71,15 @@ class JekyllSite:
         )
 
     def resolve_post_url(self, name: str) -> str | None:
-        path = self.posts.get(PurePosixPath(name.strip()).name)
-        return self.post_url(slug_of_file(path, self.root)) if path else None
+        path = self._find(PurePosixPath(name.strip()).name)
+        return self.post_url(self._slug(path)) if path else None
+
+    def references(self, body: str) -> tuple[tuple[str, str], ...]:
+        """(name, URL or "") for each post a body's ``post_url`` or ``link`` names:
+        what its Liquid resolved to, to notice when that changes."""
+        names = [match.group(1) for match in _POST_URL.finditer(body)]
+        names += [PurePosixPath(match.group(1)).stem for match in _POST_LINK.finditer(body)]
+        return tuple((name, self.resolve_post_url(name) or "") for name in dict.fromkeys(names))
 
     def resolve_link(self, target: str) -> str | None:
         """The URL of a file named as ``{% link %}`` names it (a path from the site root)."""
@@ -84,6 +119,10 @@ class JekyllSite:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return None
+
+
+_POST_URL = re.compile(r"\{%-?\s*post_url\s+([^\s%]+)")
+_POST_LINK = re.compile(r"\{%-?\s*link\s+(?:_posts|_drafts)/([^\s%]+)")
 
 
 def load_config(path: Path) -> dict[str, Any]:

@@ -67,6 +67,16 @@ class BodyPreprocessor:
             body = normalize_dialect(body)
         return body, tuple(warnings)
 
+    def references(self, body: str, source: PurePosixPath) -> tuple[tuple[str, str], ...]:
+        """(name, URL or "") for the posts a Jekyll post's Liquid links to by name."""
+        if not (self.is_jekyll_site or {"_posts", "_drafts"} & set(source.parts)):
+            return ()
+        return self.jekyll.references(body) if "{%" in body else ()
+
+    def resolve_reference(self, name: str) -> str:
+        """What a name recorded by ``references`` resolves to now ("" for nothing)."""
+        return self.jekyll.resolve_post_url(name) or ""
+
     def old_urls(
         self, source: PurePosixPath, metadata: Mapping[str, Any], published: datetime
     ) -> tuple[str, ...]:
