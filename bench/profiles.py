@@ -139,23 +139,34 @@ def profile(report: Report, content: Path, largest: Path, work: Path) -> None:
 
 
 def profile_export(report: Report, content: Path, destination: Path) -> None:
-    """Where a full static export of a site spends its time (pyinstrument)."""
+    """Where a full static export of a site spends its time (pyinstrument): first
+    with no body rendered before, then again with every body in the post store."""
+    import shutil
+
     from pyinstrument import Profiler
 
     from webapp import create_app
     from webapp.export import freeze_site
 
-    app = create_app({"CONTENT_DIR": str(content), "INDEX_ON_START": False})
-    profiler = Profiler(interval=0.001)
-    profiler.start()
-    freeze_site(app, destination, processes=1)
-    profiler.stop()
-    app.extensions["blog"].folder.close()
-    session = profiler.last_session
-    assert session is not None
-    _show(
-        report,
-        profiler,
-        f"**exporting {sum(1 for _ in content.glob('*.md')):,} posts in one process**:"
-        f" {session.duration:.2f} s. Where the time goes:",
-    )
+    store = destination.parent / f"{destination.name}-store.sqlite3"
+    for path in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
+        path.unlink(missing_ok=True)
+    posts = sum(1 for _ in content.glob("*.md"))
+    for label in ("no body rendered before", "the bodies in the post store"):
+        shutil.rmtree(destination, ignore_errors=True)
+        app = create_app(
+            {"CONTENT_DIR": str(content), "INDEX_ON_START": False, "POST_STORE": str(store)}
+        )
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+        freeze_site(app, destination, processes=1)
+        profiler.stop()
+        app.extensions["blog"].folder.close()
+        session = profiler.last_session
+        assert session is not None
+        _show(
+            report,
+            profiler,
+            f"**exporting {posts:,} posts in one process, {label}**:"
+            f" {session.duration:.2f} s. Where the time goes:",
+        )

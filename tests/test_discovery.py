@@ -354,6 +354,15 @@ def test_sitemap_lists_every_page_with_absolute_urls(site: Flask) -> None:
         datetime.fromisoformat(modified)
 
 
+def test_the_sitemap_renders_no_post_body(site: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crawler's first request is often the sitemap: it must not wait for every body."""
+    rendered: list[str] = []
+    renderer = site.extensions["blog"].renderer
+    monkeypatch.setattr(renderer, "render", lambda body: rendered.append(body))
+    assert site.test_client().get("/sitemap.xml").status_code == 200
+    assert rendered == []
+
+
 def test_robots_txt(site: Flask) -> None:
     text = site.test_client().get("/robots.txt").get_data(as_text=True)
     robots = urllib.robotparser.RobotFileParser()

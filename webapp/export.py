@@ -139,7 +139,8 @@ def site_outputs(app: Flask, library: Library) -> Iterator[Output]:
         facts = [_post_facts(post) for post in shown]
         return _output(url, listing_frame, len(posts), narrower, facts)
 
-    for url in site_urls(library, size, root):
+    # Footnote fragments are written with their post's page, once its body is rendered.
+    for url in site_urls(library, size, root, footnotes=False):
         kind = url.endpoint.split(".", 1)[1]
         if kind in ("index", "index_page"):
             yield listing(url, library.posts)
@@ -162,8 +163,6 @@ def site_outputs(app: Flask, library: Library) -> Iterator[Output]:
             names = [(tag.slug, tag.name) for tag in library.display_tags(post)]
             page = _output(url, site, _post_facts(post), around, names)
             yield dataclasses.replace(page, with_footnotes=True)
-        elif url.endpoint == "partials.footnote":
-            continue  # written with the post's page
         elif url.endpoint == "pages.bundle_file":
             post = library.get(url.values["slug"])
             bundle = bundle_folder(post.source) if post else None

@@ -31,7 +31,9 @@ def sitemap() -> Response:
         if modified:
             ElementTree.SubElement(entry, "lastmod").text = modified.isoformat()
 
-    for url in site_urls(library, int(current_app.config["PAGE_SIZE"]), get_blog().folder.root):
+    root = get_blog().folder.root
+    # Footnote fragments are not documents: no body needs rendering for this list.
+    for url in site_urls(library, int(current_app.config["PAGE_SIZE"]), root, footnotes=False):
         # Each listing's first page stands for the rest of it.
         if url.is_document and not url.endpoint.endswith("_page"):
             add(absolute_url(url.endpoint, **url.values), url.modified)

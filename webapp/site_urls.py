@@ -70,11 +70,16 @@ def _pages(count: int, page_size: int) -> range:
     return range(2, max(1, math.ceil(count / page_size)) + 1)
 
 
-def site_urls(library: Library, page_size: int, content_root: Path) -> Iterator[SiteURL]:
+def site_urls(
+    library: Library, page_size: int, content_root: Path, *, footnotes: bool = True
+) -> Iterator[SiteURL]:
     """Every URL the site serves for this library, pages first, then their
     fragments, feeds and files. Search is left out: its answers depend on a
     query, not on the content alone. Tag combinations are reached through
-    the links of the tag pages (there are too many to list)."""
+    the links of the tag pages (there are too many to list).
+
+    Footnote fragments are known only once a body is rendered: without
+    ``footnotes``, they are left out and no body is rendered."""
     newest = library.posts[0].published if library.posts else None
     for endpoint in ("index", "archive", "tags"):
         yield SiteURL(f"pages.{endpoint}", {}, newest)
@@ -92,7 +97,7 @@ def site_urls(library: Library, page_size: int, content_root: Path) -> Iterator[
             yield SiteURL("partials.tag_page", {"tags": slug, "page": page})
     for post in library.posts:
         yield SiteURL("pages.post", {"slug": post.slug}, post.updated or post.published)
-        for note in post.footnotes:
+        for note in post.footnotes if footnotes else ():
             yield SiteURL("partials.footnote", {"slug": post.slug, "footnote_id": note.id})
         for name in bundle_files(post, content_root):
             yield SiteURL("pages.bundle_file", {"slug": post.slug, "filename": name})
