@@ -56,7 +56,9 @@ def test_a_tiny_benchmark_run_writes_its_report(tmp_path: Path) -> None:
         "## Profiles",
         "Python-Markdown with no extensions",
         "**loading 25 posts**",
-        "**exporting 13 posts in one process**",
+        "**exporting 13 posts in one process, no body rendered before**",
+        "**exporting 13 posts in one process, the bodies in the post store**",
+        "`blog freeze` into an empty folder, the bodies in the post store",
     ):
         assert section in report, section
     assert "req/s" in report and "Machine:" in report
