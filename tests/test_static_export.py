@@ -126,3 +126,17 @@ def test_an_export_after_edits_equals_a_fresh_export(
         assert tree(out) == tree(fresh), (number, report)
         # Only what depends on the edit was rendered: most of the site stayed.
         assert int(report.split(", ")[1].split()[0]) > 0, report
+
+
+def test_an_export_leaves_the_response_cache_as_it_was(
+    content_dir: Path, make_app: Any, tmp_path: Path
+) -> None:
+    """An export asks for each URL once: keeping the answers (in a Redis the
+    live site shares, perhaps) would only fill the cache."""
+    (content_dir / "p.md").write_text(post_text(title="Post", tags='["essay"]'))
+    app = make_app(SITE_URL="https://blog.example")
+    freeze(app, tmp_path / "out")
+    client = app.test_client()
+    for url in ("/", "/posts/p/", "/tags/essay/", "/feed.xml"):
+        assert client.get(url).headers["X-Cache"] == "miss", url
+        assert client.get(url).headers["X-Cache"] == "hit", url

@@ -143,6 +143,8 @@ class ResponseCache:
         self._generation = (0.0, 0)
         self._lock = threading.Lock()
         self._last_modified: dict[datetime, str] = {}
+        #: Off while an export asks for each URL once: nothing is looked up or stored.
+        self.storing = True
 
     @property
     def blog(self) -> Blog:
@@ -213,7 +215,7 @@ class ResponseCache:
 
     def key(self, library: Library, environ: WSGIEnvironment) -> str | None:
         """The cache key of this request's answer; None if it must not be stored."""
-        request_part = self.answering.key(environ)
+        request_part = self.answering.key(environ) if self.storing else None
         if request_part is None:
             return None
         return f"page:{self.site}.{self.generation()}.{library.version}:{request_part}"
@@ -254,8 +256,10 @@ class ResponseCache:
             headers.append(("Last-Modified", modified))
         return headers
 
-    def stored(self, response: Response, vary: str) -> Stored:
-        """What to keep of a view's 200 response: its body, encodings, fixed headers, ETag."""
+    def stored(self, response: Response, vary: str, *, encode: bool = True) -> Stored:
+        """What to keep of a view's 200 response: its body, encodings (unless not
+        ``encode``: for an answer that is neither kept nor asked for compressed),
+        fixed headers, ETag."""
         body = response.get_data()
         headers = [
             (name, value)
@@ -264,7 +268,7 @@ class ResponseCache:
         ]
         headers += [("Vary", vary), *self.security_headers]
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-        return Stored(body, headers, etag, compress(body))
+        return Stored(body, headers, etag, compress(body) if encode else {})
 
     def answer(
         self,
@@ -335,7 +339,8 @@ def cached_response(
                 if response.status_code != 200 or response.is_streamed:
                     response.headers.setdefault("Cache-Control", "no-cache")
                     return response
-                stored = responses.stored(response, vary)
+                encode = key is not None or bool(request.headers.get("Accept-Encoding"))
+                stored = responses.stored(response, vary, encode=encode)
                 if key is not None:
                     responses.set(key, stored, responses.timeout(library, g.now))
             status, headers, body = responses.answer(request.environ, stored, library, g.now, hit)

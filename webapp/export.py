@@ -104,10 +104,15 @@ def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) 
                 todo.append(_Task(file, url, output.depends_on, output.fragment, slug))
     wanted[NOT_FOUND_PAGE] = ""
     written = 0
-    for file, digest, changed in _render_all(app, destination, todo, processes):
-        wanted[file] = digest
-        written += changed
-        unchanged += not changed
+    responses = app.extensions["response_cache"]
+    responses.storing = False  # each URL is asked for once: nothing to keep or compress
+    try:
+        for file, digest, changed in _render_all(app, destination, todo, processes):
+            wanted[file] = digest
+            written += changed
+            unchanged += not changed
+    finally:
+        responses.storing = True
     static_written, static_unchanged = _copy_static(app, destination, wanted)
     written += static_written
     unchanged += static_unchanged
