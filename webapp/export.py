@@ -81,6 +81,7 @@ def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) 
         raise ValueError(f"{destination} is not empty and is not an export; choose another folder")
     destination.mkdir(parents=True, exist_ok=True)
     manifest = _read_manifest(marker)
+    notes_below = _by_prefix(manifest, "footnotes/")
     app.config["STATIC_EXPORT"] = True
     wanted: dict[str, str] = {}  # file -> digest of its inputs
     todo: list[_Task] = [_Task(NOT_FOUND_PAGE, _MISSING_URL, "", False, None)]
@@ -95,9 +96,9 @@ def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) 
                 unchanged += 1
                 if output.with_footnotes:  # unchanged too: the same inputs
                     notes = file.removesuffix("index.html") + "footnotes/"
-                    for old, digest in manifest.items():
-                        if old.startswith(notes) and digest == output.depends_on:
-                            wanted[old] = digest
+                    for old in notes_below.get(notes, ()):
+                        if manifest[old] == output.depends_on:
+                            wanted[old] = output.depends_on
                             unchanged += 1
             else:
                 slug = dict(output.values)["slug"] if output.with_footnotes else None
@@ -363,15 +364,29 @@ def _read_manifest(marker: Path) -> dict[str, str]:
     return {str(file): str(digest) for file, digest in loaded.items()}
 
 
+def _by_prefix(files: Iterable[str], marker: str) -> dict[str, list[str]]:
+    """The files whose path has ``marker`` in it, under each path up to and
+    including it: ``files.startswith(prefix)`` for every such prefix at once."""
+    below: dict[str, list[str]] = {}
+    for file in files:
+        at = file.find(marker)
+        while at != -1:
+            below.setdefault(file[: at + len(marker)], []).append(file)
+            at = file.find(marker, at + 1)
+    return below
+
+
 def _remove_extra(destination: Path, wanted: Iterable[str]) -> int:
     """Delete files no longer part of the site, then folders left empty."""
     keep = set(wanted) | {MARKER}
     removed = 0
-    for path in sorted(destination.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        relative = path.relative_to(destination).as_posix()
-        if path.is_file() and relative not in keep:
-            path.unlink()
-            removed += 1
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+    # Deepest first, so a folder is looked at after what was inside it.
+    for folder, _, files in os.walk(destination, topdown=False):
+        relative = Path(folder).relative_to(destination)
+        for name in files:
+            if (relative / name).as_posix() not in keep:
+                os.unlink(os.path.join(folder, name))
+                removed += 1
+        if folder != str(destination) and not os.listdir(folder):
+            os.rmdir(folder)
     return removed
