@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import urllib.request
 import xml.etree.ElementTree as ET
+from html import escape
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import HTMX_PARTIAL, post_text
 from tests.servers import gunicorn
+from webapp.posts.contract import footnote_fragment_path
 from webapp.posts.rendering import Renderer, sanitize
 from webapp.posts.sanitizing import rewrite_start_tags
 from webapp.urls import portable_html
@@ -104,7 +108,11 @@ def test_the_renderers_footnote_attributes_pass_in_either_spelling() -> None:
     [
         'hx-get="/admin/"',
         'data-hx-get="footnotes/../../x/"',
+        # "." and "..", as such or encoded: the pattern's characters, but out of the notes.
+        'hx-get="footnotes/./"',
+        'data-hx-get="footnotes/../"',
         'hx-get="footnotes/%2e%2e/"',
+        'hx-get="footnotes/%2E/"',
         'hx-get="https://evil.example/footnotes/1/"',
         'data-hx-trigger="load"',
         'hx-target="body"',
@@ -116,6 +124,17 @@ def test_any_other_htmx_attribute_or_value_is_dropped(attribute: str) -> None:
     name = attribute.split("=")[0]
     assert name not in sanitize(f"<a href='#' {attribute}>x</a>")
     assert name not in sanitize(f"<span {attribute}>x</span>")
+
+
+@given(st.text(min_size=1))
+def test_the_path_of_any_note_but_dot_and_dot_dot_is_kept(footnote_id: str) -> None:
+    """Whatever a note's id, the renderer's path to it passes, unless it leads out."""
+    link = f'<a href="#" hx-get="{escape(footnote_fragment_path(footnote_id))}">1</a>'
+    kept = BeautifulSoup(sanitize(link), "html.parser").a
+    assert kept is not None
+    assert kept.get("hx-get") == (
+        None if footnote_id in (".", "..") else footnote_fragment_path(footnote_id)
+    )
 
 
 def test_the_feed_of_a_sanitised_site_carries_no_htmx_attributes() -> None:

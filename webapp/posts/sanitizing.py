@@ -12,11 +12,10 @@ import re
 from collections.abc import Callable
 from html import escape
 from html.parser import HTMLParser
-from urllib.parse import unquote
 
 import nh3
 
-from .contract import POPOVER_CONTENT_ID, REFERENCE_TRIGGER
+from .contract import POPOVER_CONTENT_ID, REFERENCE_TRIGGER, is_footnote_fragment_path
 
 Attributes = list[tuple[str, str | None]]
 #: Given a start tag's name and attributes, the attributes it should have
@@ -93,21 +92,13 @@ _SAFE_ATTRIBUTES = {
     "img": {"src", "alt", "title", "width", "height", "loading"},
     "abbr": {"title"},
 }
-#: A footnote id as the renderer writes it into a URL (percent-encoded, one segment).
-_FOOTNOTE_URL = re.compile(r"footnotes/([A-Za-z0-9_.~%-]+)/")
-
-
-def _is_footnote_url(value: str) -> bool:
-    match = _FOOTNOTE_URL.fullmatch(value)
-    # "." and ".." (however encoded) would lead out of the post's footnotes.
-    return match is not None and unquote(match[1]) not in (".", "..")
 
 
 def _footnote_value(name: str, value: str) -> bool:
     """Whether value is what the renderer writes for this footnote attribute."""
     kind = name.removeprefix("data-").removeprefix("hx-")
     if kind == "get":
-        return _is_footnote_url(value)
+        return is_footnote_fragment_path(value)
     if kind == "trigger":
         return value == REFERENCE_TRIGGER
     return kind == "target" and value == f"#{POPOVER_CONTENT_ID}"
