@@ -20,7 +20,7 @@ from tests.conftest import HTMX_PARTIAL, post_text
 from tests.servers import gunicorn
 from webapp.posts.contract import footnote_fragment_path
 from webapp.posts.rendering import Renderer, sanitize
-from webapp.posts.sanitizing import rewrite_start_tags
+from webapp.posts.sanitizing import Attributes, rewrite_start_tags
 from webapp.urls import portable_html
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -164,4 +164,23 @@ def test_rewriting_keeps_unchanged_markup_byte_for_byte() -> None:
     assert rewrite_start_tags(html, lambda tag, attrs: None) == html
     assert rewrite_start_tags(html, lambda tag, attrs: attrs if tag == "a" else None) == (
         '<P CLASS=x>t&amp;t<br/>\n<a href="/y">y</a>&nbsp;<b>b</b>\n'
+    )
+
+
+def test_dropped_elements_go_whole_with_any_rewriting_inside_them() -> None:
+    def absolute(tag: str, attrs: Attributes) -> Attributes | None:
+        return [(n, f"https://x/{v}" if n == "href" else v) for n, v in attrs] if attrs else None
+
+    def gone(tag: str, attrs: Attributes) -> bool:
+        return ("class", "gone") in attrs
+
+    html = '<p>a<span class="gone">b<span>c</span><a href="d">d</a></span> <a href="e">e</a></p>'
+    assert rewrite_start_tags(html, absolute, drop=gone) == '<p>a <a href="https://x/e">e</a></p>'
+    # An element of the same name inside does not end it early.
+    assert rewrite_start_tags('<div class="gone">x<div>y</div>z</div>!', absolute, drop=gone) == "!"
+    assert rewrite_start_tags('a<span class="gone"/>b', absolute, drop=gone) == "ab"
+    assert rewrite_start_tags('a<i class="gone" title="x>y"/>b', absolute, drop=gone) == "ab"
+    # One never closed stays, rewritten like the rest.
+    assert rewrite_start_tags('<b class="gone">x<a href="d">d</a>', absolute, drop=gone) == (
+        '<b class="gone">x<a href="https://x/d">d</a>'
     )
