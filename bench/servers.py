@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -14,7 +13,15 @@ from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 
-from harness import PROJECT_ROOT, Running, free_port, start_session, stop, wait_for_http
+from harness import (
+    PROJECT_ROOT,
+    Running,
+    free_port,
+    nginx_command,
+    start_session,
+    stop,
+    wait_for_http,
+)
 
 __all__ = ["PROJECT_ROOT", "Running", "app_server", "fetch", "nginx"]
 
@@ -65,38 +72,16 @@ def app_server(
 @contextmanager
 def nginx(root: Path) -> Iterator[Running]:
     """nginx serving a folder (the static export), configured like a lean production host."""
-    binary = shutil.which("nginx")
-    if binary is None:
-        raise RuntimeError("nginx is not installed (apt-get install nginx)")
     port = free_port()
-    with tempfile.TemporaryDirectory() as prefix:
-        config = Path(prefix) / "nginx.conf"
-        config.write_text(
-            f"""
-worker_processes {WORKERS};
-daemon off;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log;
-events {{ worker_connections 4096; }}
-http {{
-    include /etc/nginx/mime.types;
-    access_log off;
-    sendfile on;
-    keepalive_requests 1000000;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
+    block = f"""
     server {{
         listen 127.0.0.1:{port};
         root {root};
         location / {{ try_files $uri $uri/index.html =404; }}
-    }}
-}}
-"""
-        )
-        command = [binary, "-c", str(config), "-p", prefix, "-e", f"{prefix}/error.log"]
+    }}"""
+    http = "include /etc/nginx/mime.types;\nsendfile on;\nkeepalive_requests 1000000;"
+    with tempfile.TemporaryDirectory() as prefix:
+        command = nginx_command(Path(prefix), block, workers=WORKERS, connections=4096, http=http)
         with _process("nginx", command, port, dict(os.environ)) as running:
             yield running
 

@@ -1,4 +1,4 @@
-"""Starting real servers for tests: the app under gunicorn, any command, Redis.
+"""Starting real servers for tests: the app under gunicorn, any command, Redis, nginx.
 
 The process helpers live in ``harness`` (shared with the benchmarks); this
 module keeps the names the tests import.
@@ -15,6 +15,7 @@ from harness import (
     RedisServer,
     Server,
     free_port,
+    nginx,
     redis_server,
     server,
     stop,
@@ -27,6 +28,7 @@ __all__ = [
     "Server",
     "free_port",
     "gunicorn",
+    "nginx",
     "redis_server",
     "server",
     "stop",

@@ -4,7 +4,6 @@ cache, reproduced against gunicorn with Redis as deployed."""
 from __future__ import annotations
 
 import http.client
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,7 +11,7 @@ import pytest
 import redis
 
 from tests.conftest import post_text
-from tests.servers import RedisServer, free_port, gunicorn, server
+from tests.servers import RedisServer, free_port, gunicorn, nginx
 
 pytestmark = pytest.mark.slow
 
@@ -98,33 +97,17 @@ def test_forwarded_headers_through_a_plain_nginx_proxy_are_not_trusted(
 ) -> None:
     """nginx's proxy_pass passes a client's X-Forwarded-* on unless told otherwise,
     and it connects from 127.0.0.1: by default no peer is a trusted proxy."""
-    nginx = shutil.which("nginx")
-    assert nginx, "nginx is not installed (scripts/test installs it)"
     with gunicorn(env, workers=1) as upstream:
         port = free_port()
-        config = tmp_path / "nginx.conf"
-        config.write_text(
-            f"""
-daemon off;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp_path}/body;
-    proxy_temp_path {tmp_path}/proxy;
+        block = f"""
     server {{
         listen 127.0.0.1:{port};
         location / {{
             proxy_pass {upstream};
             proxy_set_header Host $host;
         }}
-    }}
-}}
-"""
-        )
-        command = [nginx, "-c", str(config), "-p", str(tmp_path), "-e", f"{tmp_path}/error.log"]
-        with server(command, port, {}) as proxy:
+    }}"""
+        with nginx(block, port, tmp_path) as proxy:
             forged = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
             for path in PAGES:
                 _, attacked = request(proxy.url, path, forged)

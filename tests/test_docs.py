@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
+from scripts import highlight_css
 from webapp import DEFAULTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,18 +38,7 @@ def test_every_setting_is_documented() -> None:
 
 
 def test_highlight_css_is_generated_from_the_configured_styles() -> None:
-    script = ROOT / "scripts" / "highlight_css.py"
-    generated = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            f"import runpy; print(runpy.run_path({str(script)!r})['build'](), end='')",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert generated == (ROOT / "static" / "css" / "highlight.css").read_text()
+    assert highlight_css.build() == (ROOT / "static" / "css" / "highlight.css").read_text()
 
 
 def test_vendored_htmx_carries_its_version_and_licence() -> None:

@@ -5,22 +5,23 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from scripts.highlight_css import contrast
+
 ROOT = Path(__file__).resolve().parent.parent
 CSS = ROOT / "static" / "css"
 
 
-def luminance(colour: str) -> float:
-    digits = colour.lstrip("#")
-    if len(digits) == 3:
-        digits = "".join(c * 2 for c in digits)
-    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(a: str, b: str) -> float:
-    lighter, darker = sorted((luminance(a), luminance(b)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
+def test_contrast_matches_wcag_reference_values() -> None:
+    """The maths the script darkens colours with, against ratios WCAG tools agree on."""
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#fff", "#000") == pytest.approx(21.0)
+    assert contrast("#abcdef", "#abcdef") == pytest.approx(1.0)
+    # The greys either side of AA on white.
+    assert round(contrast("#767676", "#ffffff"), 2) == 4.54
+    assert round(contrast("#777777", "#ffffff"), 2) == 4.48
+    assert round(contrast("#ff0000", "#ffffff"), 2) == 4.0
 
 
 def tints() -> tuple[str, str]:

@@ -6,17 +6,22 @@ of no one on this host) plants files, folders and links there before it
 starts. Nothing planted may be used, followed or overwritten, searching
 must keep working, and nothing the server creates may be readable or
 writable by anyone else.
+
+That user cannot read a checkout in a private folder, nor a virtualenv in
+root's home, so the server runs from copies in a folder anyone can read:
+the project's files, the installed packages it depends on, and a Python
+of the same version that user can run. Where that is impossible (not
+root, no such Python) the tests skip, and fail if ``CI`` is set.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
+import importlib.metadata
 import os
 import shutil
 import signal
-import site
 import sqlite3
 import stat
 import subprocess
@@ -27,18 +32,19 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from bs4 import BeautifulSoup
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.conftest import post_text
 from tests.servers import PROJECT_ROOT, Server, free_port, wait_for_http
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(os.getuid() != 0, reason="simulating other users needs root"),
-]
+pytestmark = pytest.mark.slow
 
 #: The user the server runs as, and another user of the same host.
 SERVER_UID = 65534
@@ -67,36 +73,137 @@ def host() -> Iterator[Path]:
         shutil.rmtree(base)
 
 
-@functools.cache
-def python_for_the_server() -> tuple[str, dict[str, str]]:
-    """An interpreter the unprivileged user can run, and the environment that lets it
-    import this project and its dependencies (a virtualenv's own interpreter may sit
-    in a folder only root can enter)."""
-    environ = {"PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), *site.getsitepackages()])}
-    probe = "import flask, granian, webapp"
-    for python in (sys.executable, "/usr/bin/python3"):
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
+@dataclass(frozen=True)
+class Runtime:
+    """What the unprivileged user runs the server with: a Python it can run, and
+    readable copies of the project and of the packages it needs."""
+
+    python: str
+    project: Path  # the server's working folder
+    env: dict[str, str]
+
+
+#: What the server reads from the project as it runs.
+PROJECT_FILES = [
+    "webapp",
+    "templates",
+    "static",
+    "serve.py",
+    "serve-logging.json",
+    "gunicorn.conf.py",
+]
+
+
+def cannot_run(reason: str) -> NoReturn:
+    """Skip where these tests cannot run; under CI (``CI`` set), which must run
+    them, fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI is set, so this fails rather than skips", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def runtime() -> Iterator[Runtime]:
+    """The project and its dependencies copied to a folder anyone can read, so the
+    tests run wherever the checkout and its virtualenv are (a clone in a 0700
+    folder, a virtualenv in root's home)."""
+    if os.getuid() != 0:
+        cannot_run("simulating other users needs root")
+    folder = Path(tempfile.mkdtemp(prefix="marginalia-runtime-", dir="/tmp"))
+    try:
+        project = folder / "project"
+        for name in PROJECT_FILES:
+            copy(PROJECT_ROOT / name, project / name)
+        packages = folder / "site-packages"
+        for distribution in dependencies("marginalia"):
+            for file in distribution.files or []:
+                if ".." not in file.parts:  # scripts in bin/, not importable
+                    copy(Path(str(distribution.locate_file(file))), packages / file)
+        readable_by_anyone(folder)
+        environ = {"PYTHONPATH": os.pathsep.join([str(project), str(packages)])}
+        yield Runtime(python_for_the_server(project, environ), project, environ)
+    finally:
+        shutil.rmtree(folder)
+
+
+def copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_dir():
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    else:
+        shutil.copyfile(source, target)
+
+
+def readable_by_anyone(folder: Path) -> None:
+    """Folders 0755, files 0644, whatever the umask or the modes copied."""
+    for parent, _, files in os.walk(folder):
+        os.chmod(parent, 0o755)
+        for name in files:
+            os.chmod(Path(parent, name), 0o644)
+
+
+def dependencies(name: str) -> list[importlib.metadata.Distribution]:
+    """The installed distributions that ``name`` needs to run (its requirements
+    and theirs, without extras), not ``name`` itself."""
+    found: dict[str, importlib.metadata.Distribution] = {}
+    wanted = [name]
+    while wanted:
+        for line in importlib.metadata.requires(wanted.pop()) or []:
+            requirement = Requirement(line)
+            key = canonicalize_name(requirement.name)
+            if key in found or (
+                requirement.marker and not requirement.marker.evaluate({"extra": ""})
+            ):
+                continue
+            found[key] = importlib.metadata.distribution(requirement.name)
+            wanted.append(requirement.name)
+    return list(found.values())
+
+
+def python_for_the_server(project: Path, environ: dict[str, str]) -> str:
+    """An interpreter of this Python version that the unprivileged user can run
+    and that imports the copies (a virtualenv's own interpreter, or the one it
+    links to, may sit in a folder only root can enter)."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [os.path.realpath(sys.executable), os.path.realpath(sys._base_executable)]
+    candidates += ["/usr/bin/python3", shutil.which(version) or f"/usr/bin/{version}"]
+    probe = (
+        "import sys, flask, granian, gunicorn, webapp; print(sys.version_info[:2], webapp.__file__)"
+    )
+    answer = f"{sys.version_info[:2]} {project / 'webapp' / '__init__.py'}"
+    failures = []
+    for python in dict.fromkeys(candidates):
+        try:
             ran = subprocess.run(
-                [python, "-c", f"import sys; {probe}; print(sys.version_info[:2])"],
+                [python, "-c", probe],
                 env={**os.environ, **environ},
                 user=SERVER_UID,
                 group=SERVER_UID,
                 extra_groups=[],
-                cwd="/",
+                cwd=project,
                 capture_output=True,
                 text=True,
                 timeout=60,
             )
-            if ran.returncode == 0 and ran.stdout.strip() == str(sys.version_info[:2]):
-                return python, environ
-    pytest.skip("no Python the unprivileged user can run with this project's packages")
+        except (OSError, subprocess.SubprocessError) as error:
+            failures.append(f"{python}: {error}")
+            continue
+        if ran.returncode == 0 and ran.stdout.strip() == answer:
+            return python
+        failures.append(f"{python}: {(ran.stderr.strip() or ran.stdout.strip())[-500:]}")
+    cannot_run(
+        f"no {version} that uid {SERVER_UID} can run with this project's packages:\n"
+        + "\n".join(failures)
+    )
 
 
 @contextlib.contextmanager
-def server_as_nobody(base: Path, kind: str = "granian", **env: str) -> Iterator[Server]:
+def server_as_nobody(
+    runtime: Runtime, base: Path, kind: str = "granian", **env: str
+) -> Iterator[Server]:
     """``python serve.py`` (granian), or gunicorn with its config file, as the
     unprivileged user, with TMPDIR in ``base``."""
-    python, python_env = python_for_the_server()
+    python = runtime.python
     port = free_port()
     command = {
         "granian": [python, "serve.py"],
@@ -106,7 +213,7 @@ def server_as_nobody(base: Path, kind: str = "granian", **env: str) -> Iterator[
     log_file = tempfile.TemporaryFile()
     environ = {
         **os.environ,
-        **python_env,
+        **runtime.env,
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "BLOG_CONTENT_DIR": str(base / "content"),
@@ -120,7 +227,7 @@ def server_as_nobody(base: Path, kind: str = "granian", **env: str) -> Iterator[
             environ.pop(name, None)
     process = subprocess.Popen(
         command,
-        cwd=PROJECT_ROOT,
+        cwd=runtime.project,
         env=environ,
         stdout=log_file,
         stderr=subprocess.STDOUT,
@@ -233,7 +340,7 @@ def deface(path: Path) -> None:
     ids=["empty-file", "world-writable-file", "link-to-a-file", "dangling-link"],
 )
 def test_files_planted_at_the_default_paths_are_never_used(
-    host: Path, plant: Callable[[Path, Path], None]
+    runtime: Runtime, host: Path, plant: Callable[[Path, Path], None]
 ) -> None:
     victim = host / "home" / "notes"
     victim.touch(mode=0o600)
@@ -243,7 +350,7 @@ def test_files_planted_at_the_default_paths_are_never_used(
         plant(path, victim)
     before = {path: os.lstat(path) for path in planted}
 
-    with server_as_nobody(host) as running:
+    with server_as_nobody(runtime, host) as running:
         assert search(running, "zebra") == (200, ["Zebra crossings"])
         for path in planted:
             if plant is plant_world_writable_file:
@@ -274,7 +381,9 @@ def test_files_planted_at_the_default_paths_are_never_used(
     assert own and private_to_the_server(host / "tmp", only=own) == []
 
 
-def test_a_link_in_place_of_the_private_folder_is_not_followed(host: Path) -> None:
+def test_a_link_in_place_of_the_private_folder_is_not_followed(
+    runtime: Runtime, host: Path
+) -> None:
     """The race on the private folder: a link planted at its path, pointing at
     a folder of the server's user, is never followed (the attacker could
     swap its target between any check on the path and the open)."""
@@ -285,7 +394,7 @@ def test_a_link_in_place_of_the_private_folder_is_not_followed(host: Path) -> No
     link.symlink_to(decoy)
     as_attacker(link)
 
-    with server_as_nobody(host) as running:
+    with server_as_nobody(runtime, host) as running:
         assert search(running, "zebra") == (200, ["Zebra crossings"])
         assert get(running.url + "/posts/zebra/")[0] == 200
         log = running.log()
@@ -296,14 +405,14 @@ def test_a_link_in_place_of_the_private_folder_is_not_followed(host: Path) -> No
 
 
 @pytest.mark.parametrize("setting", ["BLOG_SEARCH_INDEX", "BLOG_POST_STORE"])
-def test_a_configured_path_gets_the_same_checks(host: Path, setting: str) -> None:
+def test_a_configured_path_gets_the_same_checks(runtime: Runtime, host: Path, setting: str) -> None:
     victim = host / "home" / "notes"
     victim.touch(mode=0o600)
     os.chown(victim, SERVER_UID, SERVER_UID)
     shared = host / "tmp" / "blog.sqlite3"  # in a folder anyone can write
     plant_link_to_victims_file(shared, victim)
 
-    with server_as_nobody(host, **{setting: str(shared)}) as running:
+    with server_as_nobody(runtime, host, **{setting: str(shared)}) as running:
         assert search(running, "zebra") == (200, ["Zebra crossings"])
         log = running.log()
 
@@ -331,10 +440,10 @@ def private_to_the_server(root: Path, *, only: list[Path] | None = None) -> list
 
 @pytest.mark.parametrize("kind", ["granian", "gunicorn"])
 def test_nothing_the_server_creates_in_its_temporary_folder_is_anyone_elses(
-    host: Path, kind: str
+    runtime: Runtime, host: Path, kind: str
 ) -> None:
     shared = host / "tmp"
-    with server_as_nobody(host, kind) as running:
+    with server_as_nobody(runtime, host, kind) as running:
         assert search(running, "zebra")[0] == 200
         assert get(running.url + "/posts/zebra/")[0] == 200
         assert get(running.url + "/feed.xml")[0] == 200

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import urllib.request
 import xml.etree.ElementTree as ET
+from html import escape
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import HTMX_PARTIAL, post_text
 from tests.servers import gunicorn
+from webapp.posts.contract import footnote_fragment_path
 from webapp.posts.rendering import Renderer, sanitize
-from webapp.posts.sanitizing import rewrite_start_tags
+from webapp.posts.sanitizing import Attributes, rewrite_start_tags
 from webapp.urls import portable_html
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -104,7 +108,11 @@ def test_the_renderers_footnote_attributes_pass_in_either_spelling() -> None:
     [
         'hx-get="/admin/"',
         'data-hx-get="footnotes/../../x/"',
+        # "." and "..", as such or encoded: the pattern's characters, but out of the notes.
+        'hx-get="footnotes/./"',
+        'data-hx-get="footnotes/../"',
         'hx-get="footnotes/%2e%2e/"',
+        'hx-get="footnotes/%2E/"',
         'hx-get="https://evil.example/footnotes/1/"',
         'data-hx-trigger="load"',
         'hx-target="body"',
@@ -116,6 +124,17 @@ def test_any_other_htmx_attribute_or_value_is_dropped(attribute: str) -> None:
     name = attribute.split("=")[0]
     assert name not in sanitize(f"<a href='#' {attribute}>x</a>")
     assert name not in sanitize(f"<span {attribute}>x</span>")
+
+
+@given(st.text(min_size=1))
+def test_the_path_of_any_note_but_dot_and_dot_dot_is_kept(footnote_id: str) -> None:
+    """Whatever a note's id, the renderer's path to it passes, unless it leads out."""
+    link = f'<a href="#" hx-get="{escape(footnote_fragment_path(footnote_id))}">1</a>'
+    kept = BeautifulSoup(sanitize(link), "html.parser").a
+    assert kept is not None
+    assert kept.get("hx-get") == (
+        None if footnote_id in (".", "..") else footnote_fragment_path(footnote_id)
+    )
 
 
 def test_the_feed_of_a_sanitised_site_carries_no_htmx_attributes() -> None:
@@ -145,4 +164,23 @@ def test_rewriting_keeps_unchanged_markup_byte_for_byte() -> None:
     assert rewrite_start_tags(html, lambda tag, attrs: None) == html
     assert rewrite_start_tags(html, lambda tag, attrs: attrs if tag == "a" else None) == (
         '<P CLASS=x>t&amp;t<br/>\n<a href="/y">y</a>&nbsp;<b>b</b>\n'
+    )
+
+
+def test_dropped_elements_go_whole_with_any_rewriting_inside_them() -> None:
+    def absolute(tag: str, attrs: Attributes) -> Attributes | None:
+        return [(n, f"https://x/{v}" if n == "href" else v) for n, v in attrs] if attrs else None
+
+    def gone(tag: str, attrs: Attributes) -> bool:
+        return ("class", "gone") in attrs
+
+    html = '<p>a<span class="gone">b<span>c</span><a href="d">d</a></span> <a href="e">e</a></p>'
+    assert rewrite_start_tags(html, absolute, drop=gone) == '<p>a <a href="https://x/e">e</a></p>'
+    # An element of the same name inside does not end it early.
+    assert rewrite_start_tags('<div class="gone">x<div>y</div>z</div>!', absolute, drop=gone) == "!"
+    assert rewrite_start_tags('a<span class="gone"/>b', absolute, drop=gone) == "ab"
+    assert rewrite_start_tags('a<i class="gone" title="x>y"/>b', absolute, drop=gone) == "ab"
+    # One never closed stays, rewritten like the rest.
+    assert rewrite_start_tags('<b class="gone">x<a href="d">d</a>', absolute, drop=gone) == (
+        '<b class="gone">x<a href="https://x/d">d</a>'
     )

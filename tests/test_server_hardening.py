@@ -24,7 +24,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from tests.conftest import PROJECT_ROOT
-from tests.servers import Server, free_port, gunicorn, server
+from tests.servers import Server, free_port, gunicorn, nginx, server
 from tests.test_production import dockerfile_instruction, exec_form
 from webapp.accesslog import escape
 from webapp.compression import ACCEPT_ENCODING_LIMIT, choose_encoding
@@ -215,36 +215,17 @@ def documented_nginx_server_block() -> str:
 
 @contextmanager
 def nginx_in_front_of(upstream_port: int, tmp_path: Path) -> Iterator[str]:
-    binary = shutil.which("nginx")
-    assert binary, "nginx is not installed (scripts/test installs it)"
+    """The documented server block, with the main settings docs/security.md
+    asks for beside it, in front of gunicorn listening on ``upstream_port``."""
+    folder = tmp_path / "nginx"
+    folder.mkdir()
     port = free_port()
     block = documented_nginx_server_block()
     block = block.replace("listen 80;", f"listen 127.0.0.1:{port};")
     block = block.replace("127.0.0.1:8000", f"127.0.0.1:{upstream_port}")
-    prefix = tmp_path / "nginx"
-    prefix.mkdir()
-    config = prefix / "nginx.conf"
-    config.write_text(
-        f"""
-worker_processes 2;
-worker_rlimit_nofile 16384;
-daemon off;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log;
-events {{ worker_connections 8192; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-{block}
-}}
-"""
-    )
-    command = [binary, "-c", str(config), "-p", str(prefix), "-e", f"{prefix}/error.log"]
-    with server(command, port, {}, ready_path="/healthz") as running:
+    with nginx(
+        block, port, folder, ready_path="/healthz", workers=2, connections=8192, open_files=16384
+    ) as running:
         yield running.url
 
 

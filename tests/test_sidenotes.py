@@ -8,7 +8,8 @@ from flask.testing import FlaskClient
 
 from tests.conftest import WritePost
 from webapp.posts import Renderer
-from webapp.posts.sidenotes import PHRASING, phrasing_html, without_sidenotes
+from webapp.posts.sidenotes import PHRASING, is_sidenote, phrasing_html, without_sidenotes
+from webapp.urls import portable_html
 
 BODY = """\
 A claim.[^code] Another.[^short]
@@ -126,6 +127,14 @@ def test_without_sidenotes_leaves_the_rest_byte_for_byte() -> None:
         sidenote.decompose()
     assert str(page) == str(expected)
     assert without_sidenotes("<p>No notes &amp; more</p>") == "<p>No notes &amp; more</p>"
+
+
+def test_the_feed_drops_sidenotes_in_the_pass_that_makes_links_absolute() -> None:
+    rendered = Renderer()(BODY).html
+    base = "https://blog.example/posts/a/"
+    one_pass = portable_html(rendered, base, drop=is_sidenote)
+    assert one_pass == portable_html(without_sidenotes(rendered), base)
+    assert "sidenote" not in one_pass and 'href="https://example.org/"' in one_pass
 
 
 def test_feeds_carry_the_notes_list_but_not_the_sidenotes(

@@ -16,7 +16,7 @@ from .caching import cached_response
 from .listing import canonical_tag_path, parse_tags
 from .posts import Post, PostError, Tag
 from .posts.sanitizing import sanitize
-from .posts.sidenotes import without_sidenotes
+from .posts.sidenotes import is_sidenote
 from .urls import absolute_url, portable_html, site_root
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def _feed(posts: Sequence[Post], tags: tuple[Tag, ...]) -> Response:
         if post.summary:
             entry.summary(post.summary)
         try:
-            content = portable_html(without_sidenotes(post.html), url)
+            content = portable_html(post.html, url, drop=is_sidenote)
             if config["SANITIZE"]:  # last, on the exact HTML the feed carries
                 content = sanitize(content, feed=True)
             entry.content(content, type="html")

@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 
 from flask import current_app, request, url_for
 
-from .posts.sanitizing import Attributes, is_htmx_attribute, rewrite_start_tags
+from .posts.sanitizing import Attributes, TagDrop, is_htmx_attribute, rewrite_start_tags
 
 
 def site_root() -> str:
@@ -29,11 +29,12 @@ def absolute_path(path: str) -> str:
     return site_root() + path
 
 
-def portable_html(html: str, base: str) -> str:
+def portable_html(html: str, base: str, *, drop: TagDrop | None = None) -> str:
     """HTML that works away from the page: absolute links, no htmx attributes (for feeds).
 
     Tags are rewritten as parsed (text that looks like an attribute stays
-    text); a sanitised site sanitises the result afterwards.
+    text); a sanitised site sanitises the result afterwards. Elements that
+    ``drop`` names (a feed's sidenotes) are left out in the same pass.
     """
 
     def portable(tag: str, attrs: Attributes) -> Attributes | None:
@@ -46,4 +47,4 @@ def portable_html(html: str, base: str) -> str:
             kept.append((name, value))
         return None if kept == attrs else kept
 
-    return rewrite_start_tags(html, portable)
+    return rewrite_start_tags(html, portable, drop=drop)

@@ -9,7 +9,8 @@ the markup the renderer writes. Whatever Markdown setup produces it
   href="#fn-<id>">N</a></sup>``, which also carries
   ``reference_attributes(id, N)``: when footnotes.js fires
   ``REFERENCE_TRIGGER`` on it, htmx fetches ``footnote_fragment_path(id)``,
-  relative to the post's own URL, into ``#POPOVER_CONTENT_ID``. The notes
+  relative to the post's own URL, into ``#POPOVER_CONTENT_ID`` (the
+  sanitiser keeps only paths ``is_footnote_fragment_path`` accepts). The notes
   list is a ``<section class="footnotes">`` headed ``#FOOTNOTES_HEADING_ID``.
 - **Headings** have ids (for the table of contents and links) and are listed
   in ``Rendered.headings`` in document order.
@@ -19,9 +20,10 @@ the markup the renderer writes. Whatever Markdown setup produces it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
     from .models import Rendered
@@ -35,6 +37,11 @@ POPOVER_CONTENT_ID = "footnote-popover-content"
 REFERENCE_TRIGGER = "footnote-open"
 #: A note's fragment, relative to its post's URL; ``{id}`` is the note's id.
 FOOTNOTE_FRAGMENT = "footnotes/{id}/"
+#: FOOTNOTE_FRAGMENT with the id as footnote_fragment_path writes it:
+#: percent-encoded, so one path segment.
+_FOOTNOTE_FRAGMENT_PATH = re.compile(
+    r"([A-Za-z0-9_.~%-]+)".join(map(re.escape, FOOTNOTE_FRAGMENT.split("{id}")))
+)
 
 #: Renders a post body: the one interface the reader and the site use.
 MarkdownRenderer = Callable[[str], "Rendered"]
@@ -48,6 +55,13 @@ def footnote_anchor(footnote_id: str) -> str:
 def footnote_fragment_path(footnote_id: str) -> str:
     """Where a note's fragment is, relative to its post's URL."""
     return FOOTNOTE_FRAGMENT.format(id=quote(footnote_id, safe=""))
+
+
+def is_footnote_fragment_path(path: str) -> bool:
+    """Whether path is one footnote_fragment_path writes, and stays among the
+    post's notes: not "." or ".." in the id's place, however encoded."""
+    match = _FOOTNOTE_FRAGMENT_PATH.fullmatch(path)
+    return match is not None and unquote(match[1]) not in (".", "..")
 
 
 def reference_attributes(footnote_id: str, number: str) -> dict[str, str]:

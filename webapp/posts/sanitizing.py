@@ -12,34 +12,64 @@ import re
 from collections.abc import Callable
 from html import escape
 from html.parser import HTMLParser
-from urllib.parse import unquote
 
 import nh3
 
-from .contract import POPOVER_CONTENT_ID, REFERENCE_TRIGGER
+from .contract import POPOVER_CONTENT_ID, REFERENCE_TRIGGER, is_footnote_fragment_path
 
 Attributes = list[tuple[str, str | None]]
 #: Given a start tag's name and attributes, the attributes it should have
 #: instead, or None to leave the tag exactly as written.
 TagChange = Callable[[str, Attributes], Attributes | None]
+#: Given a start tag's name and attributes, whether its element goes, whole.
+TagDrop = Callable[[str, Attributes], bool]
 
 
 class _StartTagRewriter(HTMLParser):
-    def __init__(self, html: str, change: TagChange) -> None:
+    def __init__(self, html: str, change: TagChange, drop: TagDrop | None) -> None:
         super().__init__(convert_charrefs=False)
+        self.html = html
         self.change = change
+        self.drop = drop
         self.edits: list[tuple[int, int, str]] = []
         self._line_starts = [0] + [match.end() for match in re.finditer("\n", html)]
+        # The element being dropped: its tag, how many of that tag are open,
+        # where it starts, and how many edits came before it.
+        self._dropping: tuple[str, int, int, int] | None = None
 
     def _offset(self) -> int:
         line, column = self.getpos()
         return self._line_starts[line - 1] + column
 
     def handle_starttag(self, tag: str, attrs: Attributes) -> None:
+        self._enter(tag, attrs)
         self._rewrite(tag, attrs, closed=False)
 
     def handle_startendtag(self, tag: str, attrs: Attributes) -> None:
+        self._enter(tag, attrs)
         self._rewrite(tag, attrs, closed=True)
+        self._leave(tag, self._offset() + len(self.get_starttag_text() or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        self._leave(tag, self.html.index(">", self._offset()) + 1)
+
+    def _enter(self, tag: str, attrs: Attributes) -> None:
+        if self._dropping is not None:
+            name, depth, start, edits = self._dropping
+            if tag == name:
+                self._dropping = (name, depth + 1, start, edits)
+        elif self.drop is not None and self.drop(tag, attrs):
+            self._dropping = (tag, 1, self._offset(), len(self.edits))
+
+    def _leave(self, tag: str, end: int) -> None:
+        """An end tag (or the end of a self-closed one) ending at ``end``."""
+        if self._dropping is None or tag != self._dropping[0]:
+            return
+        name, depth, start, edits = self._dropping
+        self._dropping = (name, depth - 1, start, edits) if depth > 1 else None
+        if depth == 1:  # its own end tag: the element, and any edits inside it, go
+            del self.edits[edits:]
+            self.edits.append((start, end, ""))
 
     def _rewrite(self, tag: str, attrs: Attributes, *, closed: bool) -> None:
         changed = self.change(tag, attrs)
@@ -54,13 +84,15 @@ class _StartTagRewriter(HTMLParser):
         self.edits.append((start, start + len(written), "".join(parts)))
 
 
-def rewrite_start_tags(html: str, change: TagChange) -> str:
+def rewrite_start_tags(html: str, change: TagChange, *, drop: TagDrop | None = None) -> str:
     """html with each start tag that ``change`` alters rebuilt; the rest byte for byte.
 
     Tags are found by Python's HTML parser, so text, attribute values,
     comments and script bodies that merely look like markup are left alone.
+    Each element ``drop`` names is left out, from its start tag to the end
+    tag that closes it (one never closed stays).
     """
-    rewriter = _StartTagRewriter(html, change)
+    rewriter = _StartTagRewriter(html, change, drop)
     rewriter.feed(html)
     rewriter.close()
     pieces: list[str] = []
@@ -93,21 +125,13 @@ _SAFE_ATTRIBUTES = {
     "img": {"src", "alt", "title", "width", "height", "loading"},
     "abbr": {"title"},
 }
-#: A footnote id as the renderer writes it into a URL (percent-encoded, one segment).
-_FOOTNOTE_URL = re.compile(r"footnotes/([A-Za-z0-9_.~%-]+)/")
-
-
-def _is_footnote_url(value: str) -> bool:
-    match = _FOOTNOTE_URL.fullmatch(value)
-    # "." and ".." (however encoded) would lead out of the post's footnotes.
-    return match is not None and unquote(match[1]) not in (".", "..")
 
 
 def _footnote_value(name: str, value: str) -> bool:
     """Whether value is what the renderer writes for this footnote attribute."""
     kind = name.removeprefix("data-").removeprefix("hx-")
     if kind == "get":
-        return _is_footnote_url(value)
+        return is_footnote_fragment_path(value)
     if kind == "trigger":
         return value == REFERENCE_TRIGGER
     return kind == "target" and value == f"#{POPOVER_CONTENT_ID}"

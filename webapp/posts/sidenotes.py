@@ -7,13 +7,15 @@ with a class naming what it was (``<p>`` -> ``<span class="sn-p">``), which
 CSS lays out as the block it was. The copy is hidden from assistive
 technology (the notes list is what they read), so it carries no ids (they
 would be duplicates) and nothing in it takes keyboard focus. Feeds, which
-carry the notes list, drop the copies (``without_sidenotes``).
+carry the notes list, drop the copies (``is_sidenote``, ``without_sidenotes``).
 """
 
 from __future__ import annotations
 
 from html import escape
 from html.parser import HTMLParser
+
+from .sanitizing import rewrite_start_tags
 
 #: Phrasing elements kept as they are.
 PHRASING = frozenset(
@@ -92,59 +94,21 @@ def phrasing_html(html: str) -> str:
     return "".join(parser.out)
 
 
-class _SidenoteFinder(HTMLParser):
-    """Finds where each ``span.sidenote`` starts and ends in the source text."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=False)
-        self.html = html
-        self.line_starts = [0]
-        for index, char in enumerate(html):
-            if char == "\n":
-                self.line_starts.append(index + 1)
-        self.spans: list[tuple[int, int]] = []
-        self.depth = 0
-        self.start = 0
-
-    def source_index(self) -> int:
-        line, column = self.getpos()
-        return self.line_starts[line - 1] + column
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "span":
-            return
-        if self.depth:
-            self.depth += 1
-        elif SIDENOTE_CLASS in (dict(attrs).get("class") or "").split():
-            self.depth = 1
-            self.start = self.source_index()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag != "span" or not self.depth:
-            return
-        self.depth -= 1
-        if not self.depth:
-            end = self.html.index(">", self.source_index()) + 1
-            self.spans.append((self.start, end))
-
-
 #: The class the renderer gives each note's copy beside its reference.
 SIDENOTE_CLASS = "sidenote"
 
 
-def without_sidenotes(html: str) -> str:
-    """Post HTML without the sidenote copies, for feeds and other places that show the notes list.
+def is_sidenote(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether a start tag opens a note's copy (for ``rewrite_start_tags``' ``drop``)."""
+    return tag == "span" and SIDENOTE_CLASS in (dict(attrs).get("class") or "").split()
 
-    Everything else is kept byte for byte.
+
+def without_sidenotes(html: str) -> str:
+    """Post HTML without the sidenote copies, for places that show the notes list.
+
+    Everything else is kept byte for byte. (The feed drops them as it makes
+    its links absolute: ``portable_html(html, base, drop=is_sidenote)``.)
     """
     if SIDENOTE_CLASS not in html:
         return html
-    finder = _SidenoteFinder(html)
-    finder.feed(html)
-    finder.close()
-    kept, position = [], 0
-    for start, end in finder.spans:
-        kept.append(html[position:start])
-        position = end
-    kept.append(html[position:])
-    return "".join(kept)
+    return rewrite_start_tags(html, lambda tag, attrs: None, drop=is_sidenote)

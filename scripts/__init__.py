@@ -1,0 +1,1 @@
+"""Developer scripts, run as ``python scripts/<name>.py``; the tests import them."""
