@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -208,3 +210,22 @@ def test_every_template_is_compiled_before_a_reader_needs_it(app: Flask) -> None
     assert "pages/post.html" in names
     cached = {template.name for template in environment.cache.values()}
     assert cached == set(names)
+
+
+def test_the_tag_row_follows_new_tags_and_the_mount_point(
+    write_post: WritePost, make_app: Any
+) -> None:
+    write_post("one.md", title="One", tags='["essay"]')
+    client = make_app(CACHE_TYPE="NullCache").test_client()
+
+    def tag_row(client: Any = client) -> list[str]:
+        page = parse(client.get("/tags/essay/"))
+        return [link["href"] for link in page.select("nav.tag-filter a")]
+
+    assert tag_row() == ["/", "/tags/essay/"]
+    mounted = make_app(CACHE_TYPE="NullCache", SITE_URL="https://example.com/blog")
+    assert tag_row(mounted.test_client()) == ["/blog/", "/blog/tags/essay/"]
+    write_post("two.md", title="Two", tags='["essay", "business"]')
+    assert tag_row() == ["/", "/tags/business/", "/tags/essay/"]
+    current = parse(client.get("/tags/business/")).select("nav.tag-filter a[aria-current]")
+    assert [link["href"] for link in current] == ["/tags/business/"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -75,10 +76,7 @@ def _feed(posts: Sequence[Post], tags: tuple[Tag, ...]) -> Response:
         if post.summary:
             entry.summary(post.summary)
         try:
-            content = portable_html(post.html, url, drop=is_sidenote)
-            if config["SANITIZE"]:  # last, on the exact HTML the feed carries
-                content = sanitize(content, feed=True)
-            entry.content(content, type="html")
+            entry.content(_entry_html(post.html, url, bool(config["SANITIZE"])), type="html")
         except PostError as error:  # one broken post must not take the feed with it
             log.error("%s", error)
         for tag in library.display_tags(post):
@@ -91,3 +89,12 @@ def _feed(posts: Sequence[Post], tags: tuple[Tag, ...]) -> Response:
     stylesheet = f'<?xml-stylesheet type="text/css" href="{asset_url("css/feed.css")}"?>'
     body = b"\n".join((declaration, stylesheet.encode(), rest))
     return Response(body, content_type="application/xml; charset=utf-8")
+
+
+@functools.lru_cache(maxsize=256)
+def _entry_html(html: str, url: str, sanitized: bool) -> str:
+    """A post's HTML as a feed carries it: no sidenotes, links absolute
+    (and sanitised, last, on the exact HTML the feed carries). Kept for the
+    newest posts, which every feed of their tags repeats."""
+    content = portable_html(html, url, drop=is_sidenote)
+    return sanitize(content, feed=True) if sanitized else content

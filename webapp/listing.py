@@ -6,7 +6,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import abort, url_for
+from flask import abort, current_app, render_template, request, url_for
+from markupsafe import Markup
 
 from .posts import Library, Post, Tag, TagCount
 
@@ -134,3 +135,23 @@ def build_listing(
         shown.sort(key=lambda t: (-counts[t.slug], t.name.casefold()))
         narrower = tuple(TagCount(tag, counts[tag.slug]) for tag in shown)
     return Listing(posts[start:end], len(posts), page, pages, tags, narrower, last, page_size)
+
+
+#: Tag rows kept per app: each listing page of the same posts and selection shows the same one.
+_TAG_FILTERS_KEPT = 256
+
+
+def tag_filter(library: Library, selected: Sequence[Tag]) -> Markup:
+    """The tag row of a listing (every tag, ``selected`` marked), rendered once
+    per set of visible posts, selection and mount point, not once per page."""
+    kept: dict[tuple[object, ...], Markup] = current_app.extensions.setdefault("tag_filters", {})
+    key = (library.version, tuple(tag.slug for tag in selected), request.script_root)
+    html = kept.get(key)
+    if html is None:
+        html = Markup(
+            render_template("partials/tag_filter.html", library=library, selected=selected)
+        )
+        if len(kept) >= _TAG_FILTERS_KEPT:
+            kept.clear()
+        kept[key] = html
+    return html
