@@ -137,8 +137,9 @@ def build_listing(
     return Listing(posts[start:end], len(posts), page, pages, tags, narrower, last, page_size)
 
 
-#: Tag rows kept per app: each listing page of the same posts and selection shows the same one.
-_TAG_FILTERS_KEPT = 256
+#: Characters of tag rows kept per app (each listing page of the same posts
+#: and selection shows the same row); past this, the rows are made afresh.
+_TAG_FILTERS_KEPT = 4_000_000
 
 
 def tag_filter(library: Library, selected: Sequence[Tag]) -> Markup:
@@ -151,7 +152,7 @@ def tag_filter(library: Library, selected: Sequence[Tag]) -> Markup:
         html = Markup(
             render_template("partials/tag_filter.html", library=library, selected=selected)
         )
-        if len(kept) >= _TAG_FILTERS_KEPT:
+        if sum(map(len, kept.values())) + len(html) > _TAG_FILTERS_KEPT:
             kept.clear()
         kept[key] = html
     return html
