@@ -1,4 +1,4 @@
-"""Rendering faster with the same output: fewer extensions (and fewer smarty patterns)
+"""Rendering faster with the same output: fewer extensions and inline patterns
 where a text cannot use them, one Pygments formatter per set of options.
 
 Each extension below does nothing to a text that lacks what it looks for
@@ -27,7 +27,8 @@ _NEEDS: dict[str, Callable[[str], bool]] = {
     "def_list": lambda text: _DEFINITION.search(text) is not None,
     "md_in_html": lambda text: "<" in text,
     "tables": lambda text: "|" in text,
-    "smarty": lambda text: any(mark in text for mark in ("'", '"', "--", "...", "<<", ">>")),
+    # Its marks (see typography.py; angled quotes are off).
+    "smarty": lambda text: any(mark in text for mark in ("'", '"', "--", "...")),
     "pymdownx.magiclink": lambda text: any(mark in text for mark in ("://", "www.", "ftp.", "@")),
     "pymdownx.tilde": lambda text: "~" in text,
     # $…$, $$…$$, \(…\), \[…\] and \begin{…} environments.
@@ -40,33 +41,41 @@ def extensions_for(body: str, extensions: Sequence[str]) -> tuple[str, ...]:
     return tuple(name for name in extensions if name not in _NEEDS or _NEEDS[name](body))
 
 
-#: smarty's own switches, each on only for a text with its marks: every
-#: switch adds patterns that its pass tries on each run of text.
-_SMARTY_NEEDS: dict[str, Callable[[str], bool]] = {
-    "smart_quotes": lambda text: "'" in text or '"' in text,
-    "smart_dashes": lambda text: "--" in text,
-    "smart_ellipses": lambda text: "..." in text,
+#: Python-Markdown's inline patterns (by the names it registers them under)
+#: that match only a text with one of these marks. The first inline pass
+#: tries every pattern on every run of text; these go when the body lacks
+#: their mark. Each test is on the body as the inline pass can see it:
+#: tabs become spaces and line ends ``\n`` before it runs.
+_PATTERN_NEEDS: dict[tuple[str, ...], Callable[[str], bool]] = {
+    ("escape",): lambda text: "\\" in text,
+    ("image_link", "image_reference", "short_image_ref"): lambda text: "![" in text,
+    ("autolink", "automail", "html"): lambda text: "<" in text,
+    ("entity",): lambda text: "&" in text,
+    # Two spaces before a line end (a tab is one or more spaces).
+    ("linebreak",): lambda text: re.search(r"[ \t][\r\n]", text) is not None,
 }
 
-Settings = tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]
+#: The extensions a body can use, and the inline patterns it cannot (a hashable key).
+Settings = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 def settings_for(body: str, extensions: Sequence[str]) -> Settings:
-    """The extensions ``body`` can use and smarty's switches for it (a hashable key)."""
+    """The extensions ``body`` can use and the inline patterns it cannot."""
+    if "\x02" in body or "\x03" in body:  # Python-Markdown removes these first
+        body = body.replace("\x02", "").replace("\x03", "")
     names = extensions_for(body, extensions)
-    switches: tuple[tuple[str, bool], ...] = ()
-    if "smarty" in names:
-        switches = tuple((name, needs(body)) for name, needs in _SMARTY_NEEDS.items())
-    return names, switches
+    unused = tuple(
+        pattern
+        for patterns, needs in _PATTERN_NEEDS.items()
+        if not needs(body)
+        for pattern in patterns
+    )
+    return names, unused
 
 
 def configs_for(settings: Settings, configs: Mapping[str, Any]) -> dict[str, Any]:
     """The extension configuration for these settings."""
-    names, switches = settings
-    chosen = {name: config for name, config in configs.items() if name in names}
-    if switches:
-        chosen["smarty"] = {**chosen.get("smarty", {}), **dict(switches)}
-    return chosen
+    return {name: config for name, config in configs.items() if name in settings[0]}
 
 
 @functools.lru_cache(maxsize=32)

@@ -37,6 +37,7 @@ from .models import Footnote, Heading, Rendered
 from .render_speed import Settings, cached_html_formatter, configs_for, settings_for
 from .sanitizing import sanitize as sanitize
 from .sidenotes import SIDENOTE_CLASS, phrasing_html
+from .typography import TypographyExtension
 
 #: Where a reference gets no sidenote (see _PostTreeprocessor._add_sidenote).
 SIDENOTE_EXCLUDED = frozenset({"a", "table", "pre"})
@@ -217,17 +218,24 @@ _SCROLLABLE_PRE = re.compile(r'<div class="highlight"><pre>')
 
 def build_markdown(settings: Settings | None = None) -> markdown.Markdown:
     """A Markdown instance with the site's extensions and their configuration,
-    or only those ``settings`` name (for a body that can use no others: the
-    output is the same, see ``render_speed``)."""
+    or only those ``settings`` name and without the inline patterns it leaves
+    out (for a body that can use no others: the output is the same, see
+    ``render_speed``)."""
+    unused: tuple[str, ...] = ()
     if settings is None:
         extensions, configs = list(EXTENSIONS), EXTENSION_CONFIGS
     else:
         extensions, configs = list(settings[0]), configs_for(settings, EXTENSION_CONFIGS)
-    return markdown.Markdown(
-        extensions=[*extensions, _PostExtension()],
+        unused = settings[1]
+    md = markdown.Markdown(
+        extensions=[*extensions, TypographyExtension(), _PostExtension()],
         extension_configs=configs,
         output_format="html",
     )
+    for pattern in unused:
+        if pattern in md.inlinePatterns:
+            md.inlinePatterns.deregister(pattern)
+    return md
 
 
 class Renderer:
