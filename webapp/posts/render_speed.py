@@ -1,5 +1,6 @@
 """Rendering faster with the same output: fewer extensions and inline patterns
-where a text cannot use them, one Pygments formatter per set of options.
+where a text cannot use them, one Pygments formatter per set of options (for
+codehilite) and one lexer per language (for superfences' highlighter).
 
 Each extension below does nothing to a text that lacks what it looks for
 (tables need a ``|``, abbreviations a ``*[`` definition, and so on), but it
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pygments.formatters import HtmlFormatter
+from pymdownx.highlight import Highlight, HighlightExtension  # type: ignore[import-untyped]
 
 _DEFINITION = re.compile(r"^ {0,3}:[ \t]", re.M)
 
@@ -95,3 +97,37 @@ def cached_html_formatter(*, lang_str: str = "", **options: Any) -> HtmlFormatte
         return _formatter(tuple(sorted(options.items(), key=lambda item: item[0])))
     except TypeError:  # an option that cannot be a cache key (a list, say)
         return HtmlFormatter(**options)
+
+
+class _ReusedLexers(Highlight):  # type: ignore[misc]  # pymdownx has no types
+    """pymdownx's highlighter, taking each Pygments lexer from a cache.
+
+    ``get_lexer`` looks the language up (an import and a class built with its
+    options) for every code block. Without language guessing or extended
+    languages the answer depends only on the language and its options, and a
+    lexer keeps no state between texts, so one serves every block.
+    """
+
+    def get_lexer(self, src: str, language: str, inline: bool, stripnl: bool) -> Any:
+        if self.guess_lang or self.extend_pygments_lang:
+            return super().get_lexer(src, language, inline, stripnl)
+        key = (language, stripnl, self.default_lang)
+        found = _LEXERS.get(key)
+        if found is None:
+            found = _LEXERS[key] = super().get_lexer(src, language, inline, stripnl)
+        return found
+
+
+_LEXERS: dict[tuple[str, bool, str], Any] = {}
+
+
+class ReusedLexersExtension(HighlightExtension):  # type: ignore[misc]
+    """pymdownx.highlight's settings (its defaults, not highlighting indented code
+    itself) with ``_ReusedLexers``: listed before superfences, it is the one
+    superfences asks for its highlighter."""
+
+    def __init__(self) -> None:
+        super().__init__(_enabled=False)
+
+    def get_pymdownx_highlighter(self) -> type[Highlight]:
+        return _ReusedLexers

@@ -34,7 +34,13 @@ from .contract import (
     reference_attributes,
 )
 from .models import Footnote, Heading, Rendered
-from .render_speed import Settings, cached_html_formatter, configs_for, settings_for
+from .render_speed import (
+    ReusedLexersExtension,
+    Settings,
+    cached_html_formatter,
+    configs_for,
+    settings_for,
+)
 from .sanitizing import sanitize as sanitize
 from .sidenotes import SIDENOTE_CLASS, phrasing_html
 from .typography import TypographyExtension
@@ -228,7 +234,7 @@ def build_markdown(settings: Settings | None = None) -> markdown.Markdown:
         extensions, configs = list(settings[0]), configs_for(settings, EXTENSION_CONFIGS)
         unused = settings[1]
     md = markdown.Markdown(
-        extensions=[*extensions, TypographyExtension(), _PostExtension()],
+        extensions=[ReusedLexersExtension(), *extensions, TypographyExtension(), _PostExtension()],
         extension_configs=configs,
         output_format="html",
     )
