@@ -82,20 +82,31 @@ def extension_costs(body: str) -> tuple[float, dict[str, float]]:
     """The fastest render with every extension, and each extension's share: that
     less the fastest render without that one (each a fresh Markdown instance).
 
-    As the site renders: smarty's second inline pass replaced by the typography
-    step, so removing smarty removes that step. One more row is smarty with its
-    own second pass, as it comes, beside the same without smarty.
+    As the site renders (the typography step in place of smarty's second inline
+    pass, so removing smarty removes that step; only the inline patterns the
+    text can match; lexers reused), without its own post-processing. One more
+    row is smarty as it comes, with its own second pass, on stock extensions.
     """
     from webapp.posts import rendering
+    from webapp.posts.render_speed import InlinePatternsExtension, ReusedLexersExtension
     from webapp.posts.typography import TypographyExtension
+
+    def site(extensions: list[Any]) -> list[Any]:
+        """As the site builds it, with these extensions."""
+        return [
+            ReusedLexersExtension(),
+            *extensions,
+            TypographyExtension(),
+            InlinePatternsExtension(),
+        ]
 
     names = list(rendering.EXTENSIONS)
     configs = {name: config for name, config in rendering.EXTENSION_CONFIGS.items()}
-    full = _convert_with([*names, TypographyExtension()], configs, body)
+    full = _convert_with(site(names), configs, body)
     costs = {}
     for name in names:
         rest = [other for other in names if other != name]
-        costs[_label(name)] = full - _convert_with([*rest, TypographyExtension()], configs, body)
+        costs[_label(name)] = full - _convert_with(site(rest), configs, body)
     without_smarty = [name for name in names if name != "smarty"]
     costs["smarty, its own inline pass (stock)"] = _convert_with(
         names, configs, body

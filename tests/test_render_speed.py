@@ -20,7 +20,7 @@ from bench.sitegen import post_text
 from tests.conftest import PROJECT_ROOT
 from webapp.posts import Renderer, rendering
 from webapp.posts.models import Rendered
-from webapp.posts.render_speed import extensions_for, settings_for
+from webapp.posts.render_speed import extensions_for
 from webapp.posts.typography import TypographyExtension
 
 
@@ -52,6 +52,8 @@ FEATURES = [
     "# Heading {#custom .cls}\n\nA paragraph.\n{: .note }",
     "It's \"quoted\" -- and --- dashed... <<angled>> '80s",
     "See https://example.com/x, www.example.org and mail me@example.com.",
+    "Upper case: WWW.EXAMPLE.COM and HTTPS://EXAMPLE.ORG/X are links too.",
+    "A [reference][r], a [short one] and ![an image][i]\n\n[r]: /a\n[short one]: /b\n[i]: /i",
     "```python\nprint('hi')  # note\n```\n\n~~~js\nlet a = 1;\n~~~\n\n    indented = code",
     "## Section one\n\ntext[^a]\n\n### Sub\n\n[^a]: A note with 'quotes' and https://a.example",
     "plain text with no marks at all\n\nand a second paragraph",
@@ -110,14 +112,6 @@ def test_a_text_without_marks_skips_the_extensions_that_need_them() -> None:
         "toc",
     )
     assert "tables" in extensions_for("| a |\n|---|\n| 1 |", rendering.EXTENSIONS)
-
-
-def test_a_text_without_marks_skips_the_inline_patterns_that_need_them() -> None:
-    _, unused = settings_for("plain *words*\n\nmore [words](x)", rendering.EXTENSIONS)
-    assert {"escape", "html", "entity", "linebreak", "image_link"} <= set(unused)
-    assert "link" not in unused
-    _, unused = settings_for("a line\t\nand ![an image](i.png) & <b>", rendering.EXTENSIONS)
-    assert not {"linebreak", "image_link", "entity", "html"} & set(unused)
 
 
 @settings(deadline=None)

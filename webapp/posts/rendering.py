@@ -35,6 +35,7 @@ from .contract import (
 )
 from .models import Footnote, Heading, Rendered
 from .render_speed import (
+    InlinePatternsExtension,
     ReusedLexersExtension,
     Settings,
     cached_html_formatter,
@@ -224,24 +225,23 @@ _SCROLLABLE_PRE = re.compile(r'<div class="highlight"><pre>')
 
 def build_markdown(settings: Settings | None = None) -> markdown.Markdown:
     """A Markdown instance with the site's extensions and their configuration,
-    or only those ``settings`` name and without the inline patterns it leaves
-    out (for a body that can use no others: the output is the same, see
-    ``render_speed``)."""
-    unused: tuple[str, ...] = ()
+    or only those ``settings`` name (for a body that can use no others: the
+    output is the same, see ``render_speed``)."""
     if settings is None:
         extensions, configs = list(EXTENSIONS), EXTENSION_CONFIGS
     else:
-        extensions, configs = list(settings[0]), configs_for(settings, EXTENSION_CONFIGS)
-        unused = settings[1]
-    md = markdown.Markdown(
-        extensions=[ReusedLexersExtension(), *extensions, TypographyExtension(), _PostExtension()],
+        extensions, configs = list(settings), configs_for(settings, EXTENSION_CONFIGS)
+    return markdown.Markdown(
+        extensions=[
+            ReusedLexersExtension(),
+            *extensions,
+            TypographyExtension(),
+            InlinePatternsExtension(),
+            _PostExtension(),
+        ],
         extension_configs=configs,
         output_format="html",
     )
-    for pattern in unused:
-        if pattern in md.inlinePatterns:
-            md.inlinePatterns.deregister(pattern)
-    return md
 
 
 class Renderer:
