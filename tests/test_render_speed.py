@@ -58,6 +58,8 @@ FEATURES = [
     "## Section one\n\ntext[^a]\n\n### Sub\n\n[^a]: A note with 'quotes' and https://a.example",
     "plain text with no marks at all\n\nand a second paragraph",
     "~~struck~~ and $e^{i\\pi}$ inline, then\n\n$$\na^2 + b^2\n$$\n\nand \\(x\\)",
+    # Quotes after entities and dashes, nested, doubled, and next to dashes and dots.
+    "&#8212;'a' &#8211;\"b\" &mdash;'c' &nbsp;\"d\" ----'e' \u2014'f' ''g'' \"'h'\" 'i'... ---'j'",
     # Line breaks as the inline pass sees them: tabs become spaces, CRLF a newline.
     "a line ending in a tab\t\nthen the next",
     "a line ending in spaces  \r\nthen the next",
