@@ -12,8 +12,10 @@ same pattern objects from smarty's own registry, so its configuration holds)
 and does exactly what the inline pass does to a text, without the rest:
 patterns in the registry's order, each replacing its matches left to right,
 a match becoming a placeholder that later patterns see as smarty's pass
-shows it to them (``STX…ETX``), the replacement text (entities stored in the
-HTML stash, as smarty stores them) put back at the end. A pattern whose
+shows it to them (``STX…ETX``), the replacement put back at the end. smarty
+stores each entity it writes in the HTML stash; here an entity stays in the
+text, where the serializer writes it as it is (other replacements, raw HTML
+from a custom substitution, still go to the stash). A pattern whose
 literal text (a quote, two dashes, three dots) is not in a text is not tried
 on it: most texts have no quotes at all. ``tests/test_render_speed.py``
 renders a large corpus with both and compares the HTML.
@@ -106,6 +108,14 @@ def _finder(regex: re.Pattern[str]) -> Callable[[str, int], re.Match[str] | None
     return first_opening
 
 
+_ENTITIES = re.compile(r"(?:&(?:#[0-9]+|#x[0-9a-f]+|[0-9a-z]+);)+", re.I)
+
+
+def _entities_or_group(part: object) -> bool:
+    """A part of a smarty replacement that can stand in the text as it is."""
+    return isinstance(part, int) or (isinstance(part, str) and bool(_ENTITIES.fullmatch(part)))
+
+
 _PLACEHOLDER = util.INLINE_PLACEHOLDER  # STX "klzzwxh:%s" ETX, as smarty's pass writes
 _PLACEHOLDER_RE = util.INLINE_PLACEHOLDER_RE
 
@@ -123,6 +133,11 @@ class TypographyTreeprocessor(Treeprocessor):
             (pattern, _finder(pattern.getCompiledRegExp()), _LITERALS.get(name, ""))
             for name, pattern in patterns
         ]
+        self.entities_only = {
+            pattern
+            for pattern, _, _ in self.patterns
+            if all(_entities_or_group(part) for part in pattern.replace)
+        }
         # A text with none of these is left alone without trying any pattern.
         literals = {literal for _, _, literal in self.patterns}
         self.marks: tuple[str, ...] | None = None if "" in literals else tuple(literals)
@@ -151,10 +166,20 @@ class TypographyTreeprocessor(Treeprocessor):
             # then the next from just after its placeholder (smarty's patterns
             # accept every match, and lookbehinds see the placeholder).
             while (match := search(text, start)) is not None:
-                # smarty's handleMatch: the replacement text and the match's span.
-                replacement, begin, end = cast(
-                    "tuple[str, int, int]", pattern.handleMatch(match, text)
-                )
+                if pattern in self.entities_only:
+                    # What smarty writes, with its entities in the text rather
+                    # than the HTML stash: the serializer leaves an entity as
+                    # it is, and the stash would be searched by every later
+                    # postprocessor run (one per footnote here).
+                    begin, end = match.span()
+                    replacement = "".join(
+                        match.group(part) if isinstance(part, int) else str(part)
+                        for part in pattern.replace
+                    )
+                else:
+                    replacement, begin, end = cast(
+                        "tuple[str, int, int]", pattern.handleMatch(match, text)
+                    )
                 placeholder = _PLACEHOLDER % f"{len(replaced):04d}"
                 replaced.append(replacement)
                 text = text[:begin] + placeholder + text[end:]
