@@ -57,6 +57,7 @@ class RenderResult:
     bare_ms: float
     all_extensions_ms: float
     extension_cost_ms: dict[str, float]  # all extensions, less the same without this one
+    step_ms: dict[str, float]  # each processor of the site's Markdown, fastest run
     pelican_ms: float | None
     pelican_note: str
 
@@ -79,17 +80,79 @@ def _convert_with(extensions: list[Any], configs: dict[str, dict[str, Any]], bod
 
 def extension_costs(body: str) -> tuple[float, dict[str, float]]:
     """The fastest render with every extension, and each extension's share: that
-    less the fastest render without that one (each a fresh Markdown instance)."""
+    less the fastest render without that one (each a fresh Markdown instance).
+
+    As the site renders (the typography step in place of smarty's second inline
+    pass, so removing smarty removes that step; only the inline patterns the
+    text can match; lexers reused), without its own post-processing. One more
+    row is smarty as it comes, with its own second pass, on stock extensions.
+    """
     from webapp.posts import rendering
+    from webapp.posts.render_speed import InlinePatternsExtension, ReusedLexersExtension
+    from webapp.posts.typography import TypographyExtension
+
+    def site(extensions: list[Any]) -> list[Any]:
+        """As the site builds it, with these extensions."""
+        return [
+            ReusedLexersExtension(),
+            *extensions,
+            TypographyExtension(),
+            InlinePatternsExtension(),
+        ]
 
     names = list(rendering.EXTENSIONS)
     configs = {name: config for name, config in rendering.EXTENSION_CONFIGS.items()}
-    full = _convert_with(names, configs, body)
+    full = _convert_with(site(names), configs, body)
     costs = {}
     for name in names:
         rest = [other for other in names if other != name]
-        costs[_label(name)] = full - _convert_with(rest, configs, body)
+        costs[_label(name)] = full - _convert_with(site(rest), configs, body)
+    without_smarty = [name for name in names if name != "smarty"]
+    costs["smarty, its own inline pass (stock)"] = _convert_with(
+        names, configs, body
+    ) - _convert_with(without_smarty, configs, body)
     return full, costs
+
+
+def step_costs(body: str) -> dict[str, float]:
+    """CPU time (ms, fastest of the rounds) of each preprocessor, tree processor
+    and postprocessor of the site's Markdown for ``body`` (the block parser and
+    serializer are not steps: they are the rest of the whole)."""
+    from webapp.posts import rendering
+    from webapp.posts.render_speed import settings_for
+
+    md = rendering.build_markdown(settings_for(body, rendering.EXTENSIONS))
+    spent: dict[str, list[float]] = {}
+    for kind, registry in (
+        ("preprocessor", md.preprocessors),
+        ("tree processor", md.treeprocessors),
+        ("postprocessor", md.postprocessors),
+    ):
+        for processor in list(registry):
+            label = f"{kind} {type(processor).__name__}"
+            times = spent.setdefault(label, [])
+            step: Any = processor  # each kind of processor has its own run()
+            step.run = _timing(step.run, times)
+
+    def render() -> None:
+        for times in spent.values():
+            times.append(0.0)
+        md.reset()
+        md.convert(body)
+
+    timed(render, ROUNDS // 2, time.process_time)
+    return {label: min(times) for label, times in spent.items()}
+
+
+def _timing(run: Callable[..., Any], times: list[float]) -> Callable[..., Any]:
+    def timed_run(*args: Any) -> Any:
+        started = time.process_time()
+        try:
+            return run(*args)
+        finally:
+            times[-1] += (time.process_time() - started) * 1000
+
+    return timed_run
 
 
 def _label(extension: object) -> str:
@@ -170,8 +233,9 @@ def measure(report: Report, work: Path) -> RenderResult:
     site_ms = timed(site)
     bare_ms = statistics.median(timed(bare_render))
     full_ms, costs = extension_costs(body)
+    steps = step_costs(body)
     pelican_ms, pelican_note = pelican_reader(body, work)
-    result = RenderResult(site_ms, bare_ms, full_ms, costs, pelican_ms, pelican_note)
+    result = RenderResult(site_ms, bare_ms, full_ms, costs, steps, pelican_ms, pelican_note)
     pelican = (
         f"{pelican_note}: median {pelican_ms:.2f} ms" if pelican_ms is not None else pelican_note
     )
@@ -190,5 +254,18 @@ def measure(report: Report, work: Path) -> RenderResult:
     report.table(
         ["Extension", "Cost (ms)"],
         [[name, f"{ms:.2f}"] for name, ms in sorted(costs.items(), key=lambda item: -item[1])],
+    )
+    report.paragraph(
+        "Each step of the site's Markdown for this text in CPU time (the fastest of 20"
+        " renders; the typography step is TypographyTreeprocessor, in place of smarty's"
+        " inline pass; block parsing and serializing are the rest of the whole):"
+    )
+    report.table(
+        ["Step", "Time (ms)"],
+        [
+            [name, f"{ms:.2f}"]
+            for name, ms in sorted(steps.items(), key=lambda item: -item[1])
+            if ms >= 0.01
+        ],
     )
     return result

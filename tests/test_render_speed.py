@@ -1,4 +1,10 @@
-"""The faster renderer gives the same output as every extension with stock settings."""
+"""The faster renderer gives the same output as every extension with stock settings.
+
+"Stock" is Python-Markdown and its extensions as they come: all of them on
+every text, smarty's own second inline pass, codehilite and pymdownx.highlight
+making their own Pygments objects. The site's renderer must write the same
+bytes, the same footnotes and the same headings for every text here.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.sitegen import post_text
 from tests.conftest import PROJECT_ROOT
 from webapp.posts import Renderer, rendering
 from webapp.posts.models import Rendered
 from webapp.posts.render_speed import extensions_for
+from webapp.posts.typography import TypographyExtension
 
 
 class StockRenderer(Renderer):
@@ -44,10 +52,19 @@ FEATURES = [
     "# Heading {#custom .cls}\n\nA paragraph.\n{: .note }",
     "It's \"quoted\" -- and --- dashed... <<angled>> '80s",
     "See https://example.com/x, www.example.org and mail me@example.com.",
+    "Upper case: WWW.EXAMPLE.COM and HTTPS://EXAMPLE.ORG/X are links too.",
+    "A [reference][r], a [short one] and ![an image][i]\n\n[r]: /a\n[short one]: /b\n[i]: /i",
     "```python\nprint('hi')  # note\n```\n\n~~~js\nlet a = 1;\n~~~\n\n    indented = code",
     "## Section one\n\ntext[^a]\n\n### Sub\n\n[^a]: A note with 'quotes' and https://a.example",
     "plain text with no marks at all\n\nand a second paragraph",
     "~~struck~~ and $e^{i\\pi}$ inline, then\n\n$$\na^2 + b^2\n$$\n\nand \\(x\\)",
+    # Quotes after entities and dashes, nested, doubled, and next to dashes and dots.
+    "&#8212;'a' &#8211;\"b\" &mdash;'c' &nbsp;\"d\" ----'e' \u2014'f' ''g'' \"'h'\" 'i'... ---'j'",
+    # Line breaks as the inline pass sees them: tabs become spaces, CRLF a newline.
+    "a line ending in a tab\t\nthen the next",
+    "a line ending in spaces  \r\nthen the next",
+    # Python-Markdown removes STX and ETX before anything else.
+    "a break \x02 \nand an image !\x03[alt](i.png) here",
 ]
 
 
@@ -56,10 +73,20 @@ def same(body: str) -> None:
     assert fast(body) == expected, body
 
 
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
+
+
 def sample_bodies() -> list[str]:
-    files = sorted((PROJECT_ROOT / "content").rglob("*.md"))
-    files += sorted((PROJECT_ROOT / "tests" / "fixtures").rglob("*.md"))
+    """Every Markdown file in the project (real Jekyll and Hugo posts among them),
+    generated posts like the benchmark's, and the features above mixed."""
+    files = [
+        path
+        for folder in ("content", "tests/fixtures")
+        for path in sorted((PROJECT_ROOT / folder).rglob("*"))
+        if path.suffix in MARKDOWN_SUFFIXES
+    ]
     texts = [path.read_text() for path in files]
+    texts += [post_text(random.Random(seed), seed, notes=seed % 9) for seed in range(12)]
     # Long posts mixing every feature in different orders.
     for seed in range(20):
         mixed = FEATURES * 3
@@ -125,6 +152,15 @@ def test_a_text_without_marks_skips_the_extensions_that_need_them() -> None:
                 "_",
                 "&",
                 "\\",
+                "!",
+                "![i](x.png)",
+                "\t",
+                "  \n",
+                "\r\n",
+                "\r",
+                "\x02",
+                "<b>",
+                "&amp;",
             ]
         ),  # fmt: skip
         max_size=40,
@@ -132,3 +168,97 @@ def test_a_text_without_marks_skips_the_extensions_that_need_them() -> None:
 )
 def test_any_text_of_marks_renders_as_before(body: str) -> None:
     same(body)
+
+
+#: Pieces of prose that smarty reads by their context: quotes next to
+#: punctuation, digits, dashes, entities, code, links, emphasis and raw HTML.
+TYPOGRAPHY_PIECES = [
+    "word",
+    "it's",
+    "'80s",
+    "s",
+    "1990",
+    " ",
+    "  ",
+    "\n",
+    "\n\n",
+    "'",
+    "''",
+    '"',
+    "\"'",
+    "'\"",
+    "-",
+    "--",
+    "---",
+    "----",
+    ".",
+    "..",
+    "...",
+    "....",
+    ",",
+    "!",
+    "?",
+    "(",
+    ")",
+    "[",
+    "{",
+    "<<",
+    ">>",
+    "\\'",
+    '\\"',
+    "&nbsp;",
+    "&mdash;",
+    "&ndash;",
+    "&#8212;",
+    "&amp;",
+    "&",
+    "\u2013",
+    "\u2014",
+    "\xa0",
+    "`code 'q' -- ...`",
+    '``a"b``',
+    "*em*",
+    "**strong 'x'**",
+    "_u_",
+    "[a 'link'](https://example.com/\"x\")",
+    "<https://example.com/it's>",
+    "https://example.com/a--b...",
+    '<span title="it\'s -- \\"x\\"">\'html\'</span>',
+    "<b>",
+    "</b>",
+    "<!-- it's -->",
+    "[^n]",
+    "# ",
+    "> ",
+    "- ",
+    "$x'$",
+]
+
+NOTE = "\n\n[^n]: A note, 'quoted' -- \"twice\"...\n"
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.lists(st.sampled_from(TYPOGRAPHY_PIECES), max_size=30).map("".join))
+def test_any_text_of_quotes_and_dashes_renders_as_before(body: str) -> None:
+    same(body + NOTE)
+
+
+SMARTY_SWITCHES = ["smart_quotes", "smart_angled_quotes", "smart_dashes", "smart_ellipses"]
+
+
+@settings(deadline=None, max_examples=100)
+@given(
+    st.lists(st.sampled_from(TYPOGRAPHY_PIECES), max_size=30).map("".join),
+    st.fixed_dictionaries({name: st.booleans() for name in SMARTY_SWITCHES}),
+)
+def test_typography_matches_smarty_in_any_configuration(
+    body: str, switches: dict[str, bool]
+) -> None:
+    # Angled quotes and custom substitutions are off in the site's configuration;
+    # the replacement takes smarty's own patterns, so these agree too.
+    # An entity stands in the text; raw HTML (the ellipsis here) goes to the stash.
+    substitutions = {"left-double-quote": "&bdquo;", "ellipsis": '<span class="e">…</span>'}
+    config = {"smarty": {**switches, "substitutions": substitutions}}
+    stock_md = markdown.Markdown(extensions=["smarty"], extension_configs=config)
+    ours = markdown.Markdown(extensions=["smarty", TypographyExtension()], extension_configs=config)
+    assert ours.convert(body) == stock_md.convert(body)

@@ -34,9 +34,17 @@ from .contract import (
     reference_attributes,
 )
 from .models import Footnote, Heading, Rendered
-from .render_speed import Settings, cached_html_formatter, configs_for, settings_for
+from .render_speed import (
+    InlinePatternsExtension,
+    ReusedLexersExtension,
+    Settings,
+    cached_html_formatter,
+    configs_for,
+    settings_for,
+)
 from .sanitizing import sanitize as sanitize
 from .sidenotes import SIDENOTE_CLASS, phrasing_html
+from .typography import TypographyExtension
 
 #: Where a reference gets no sidenote (see _PostTreeprocessor._add_sidenote).
 SIDENOTE_EXCLUDED = frozenset({"a", "table", "pre"})
@@ -222,9 +230,15 @@ def build_markdown(settings: Settings | None = None) -> markdown.Markdown:
     if settings is None:
         extensions, configs = list(EXTENSIONS), EXTENSION_CONFIGS
     else:
-        extensions, configs = list(settings[0]), configs_for(settings, EXTENSION_CONFIGS)
+        extensions, configs = list(settings), configs_for(settings, EXTENSION_CONFIGS)
     return markdown.Markdown(
-        extensions=[*extensions, _PostExtension()],
+        extensions=[
+            ReusedLexersExtension(),
+            *extensions,
+            TypographyExtension(),
+            InlinePatternsExtension(),
+            _PostExtension(),
+        ],
         extension_configs=configs,
         output_format="html",
     )
