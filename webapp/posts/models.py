@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -162,8 +163,9 @@ class Post:
             return self.summary_text
         return self.summarizer(self.body) if self.summarizer else ""
 
-    @property
+    @cached_property
     def word_count(self) -> int:
+        """Counted once per post (listings and pages show it for every post they list)."""
         return len(self.body.split())
 
     @property
