@@ -28,8 +28,7 @@ class JekyllSite:
         self.config = load_config(root / "_config.yml")
         #: Post file stem (``2019-03-14-pi-day``) -> its file; see ``_find``.
         self.posts: dict[str, Path] = self._list_posts()
-        #: File -> ((mtime, size), slug): a target's front matter is read once per change.
-        self._slugs: dict[Path, tuple[tuple[int, int], str]] = {}
+        self._slugs = FileSlugs(root)
 
     def _list_posts(self) -> dict[str, Path]:
         posts: dict[str, Path] = {}
@@ -50,15 +49,7 @@ class JekyllSite:
         return path
 
     def _slug(self, path: Path) -> str:
-        try:
-            status = path.stat()
-        except OSError:
-            return slug_of_file(path, self.root)
-        key = (status.st_mtime_ns, status.st_size)
-        known = self._slugs.get(path)
-        if known is None or known[0] != key:
-            known = self._slugs[path] = (key, slug_of_file(path, self.root))
-        return known[1]
+        return self._slugs.get(path) or slug_of_file(path, self.root)
 
     def context(self, page: dict[str, Any] | None = None) -> LiquidContext:
         """The Liquid context for one post (``page`` is its front matter)."""
@@ -132,6 +123,28 @@ def load_config(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
+
+
+class FileSlugs:
+    """The slug of each post file a link names, its front matter read once per change."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        #: File -> ((mtime, size), slug).
+        self._known: dict[Path, tuple[tuple[int, int], str]] = {}
+
+    def get(self, path: Path) -> str | None:
+        """The file's slug now, or None when it is gone."""
+        try:
+            status = path.stat()
+        except OSError:
+            self._known.pop(path, None)
+            return None
+        key = (status.st_mtime_ns, status.st_size)
+        known = self._known.get(path)
+        if known is None or known[0] != key:
+            known = self._known[path] = (key, slug_of_file(path, self.root))
+        return known[1]
 
 
 def slug_of_file(path: Path, root: Path) -> str:
