@@ -26,30 +26,40 @@ class JekyllSite:
         self.root = root
         self.post_url = post_url
         self.config = load_config(root / "_config.yml")
-        #: Post file stem (``2019-03-14-pi-day``) -> its file; see ``_find``.
-        self.posts: dict[str, Path] = self._list_posts()
+        #: Post file stem (``2019-03-14-pi-day``) -> its file; see ``notice``.
+        self.posts: dict[str, Path] = {}
+        self._listed: set[Path] = set()
+        self._list_posts()
         self._slugs = FileSlugs(root)
 
-    def _list_posts(self) -> dict[str, Path]:
+    def _list_posts(self) -> None:
         posts: dict[str, Path] = {}
+        listed = set()
         for folder in ("_posts", "_drafts"):
             for path in sorted((self.root / folder).rglob("*")):
                 if path.is_file() and is_markdown_name(path.name):
                     posts.setdefault(path.stem, path)
-        return posts
+                    listed.add(path)
+        self.posts, self._listed, self._stale = posts, listed, False
 
-    def _find(self, stem: str) -> Path | None:
-        """The file of a post, following the folder as it changes: a name not
-        known, or a file gone, means posts were added, renamed or removed since
-        the last look, so the folders are listed again."""
+    def notice(self, source: PurePosixPath) -> None:
+        """A post was read: one not listed was added or renamed since the folders
+        were listed, so they are listed again before the next ``post_url``."""
+        if source.parts[:1] in (("_posts",), ("_drafts",)) and is_markdown_name(source.name):
+            self._stale = self._stale or self.root / source not in self._listed
+
+    def _find(self, stem: str) -> tuple[Path, str] | None:
+        """A post's file and slug, following the folder as it changes: a file gone
+        since the listing (renamed or removed) lists the folders again."""
+        if self._stale:
+            self._list_posts()
         path = self.posts.get(stem)
-        if path is None or not path.is_file():
-            self.posts = self._list_posts()
+        slug = self._slugs.get(path) if path is not None else None
+        if path is not None and slug is None:
+            self._list_posts()
             path = self.posts.get(stem)
-        return path
-
-    def _slug(self, path: Path) -> str:
-        return self._slugs.get(path) or slug_of_file(path, self.root)
+            slug = self._slugs.get(path) if path is not None else None
+        return (path, slug) if path is not None and slug is not None else None
 
     def context(self, page: dict[str, Any] | None = None) -> LiquidContext:
         """The Liquid context for one post (``page`` is its front matter)."""
@@ -62,8 +72,8 @@ class JekyllSite:
         )
 
     def resolve_post_url(self, name: str) -> str | None:
-        path = self._find(PurePosixPath(name.strip()).name)
-        return self.post_url(self._slug(path)) if path else None
+        found = self._find(PurePosixPath(name.strip()).name)
+        return self.post_url(found[1]) if found else None
 
     def references(self, body: str) -> tuple[tuple[str, str], ...]:
         """(name, URL or "") for each post a body's ``post_url`` or ``link`` names:

@@ -72,6 +72,7 @@ class BodyPreprocessor:
         ``ref``/``relref`` (named ``ref <target>``), a Jekyll post's ``post_url``
         and ``link`` (named by the post's file stem). Called for each post read."""
         self.hugo.notice(source)
+        self.jekyll.notice(source)
         found = self.hugo.references(body)
         if "{%" in body and (self.is_jekyll_site or {"_posts", "_drafts"} & set(source.parts)):
             found += self.jekyll.references(body)
