@@ -142,3 +142,26 @@ def test_a_jekyll_post_url_to_a_post_written_later_becomes_a_link(
     assert link() in (None, "#")
     (posts / "2020-01-03-next.md").write_text(post_text(title="Next"))
     assert link() == "/posts/next/"
+
+
+@pytest.mark.slow
+def test_a_hugo_relref_to_a_post_written_later_becomes_a_link(
+    content_dir: Path, dev_server: str
+) -> None:
+    (content_dir / "hugo.toml").write_text('title = "A Hugo site"\n')
+    posts = content_dir / "content" / "posts"
+    posts.mkdir(parents=True)
+    (posts / "a.md").write_text(
+        post_text(title="A", body='See [the next post]({{< relref "next" >}}).')
+    )
+
+    def link() -> str | None:
+        status, page = fetch(dev_server + "/posts/a/")
+        assert status == 200, status
+        found = page.select_one(".post-body").find("a", string="the next post")
+        return None if found is None else found.get("href")
+
+    assert link() == "next"  # as written: no post has that name yet
+    (posts / "next").mkdir()
+    (posts / "next" / "index.md").write_text(post_text(title="Next"))
+    assert link() == "/posts/next/"

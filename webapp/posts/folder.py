@@ -156,7 +156,7 @@ class ContentFolder:
 
     def _recheck_references(self) -> bool:
         """Read again each post whose template code names another post (Jekyll's
-        ``post_url``) that now resolves differently: one added, renamed, removed
+        ``post_url``, Hugo's ``ref``) that now resolves differently: one added, renamed, removed
         or given another slug since it was read (in this process or, from the
         post store, in an earlier one)."""
         resolve = self.settings.resolve_reference
@@ -280,6 +280,6 @@ def _digest(posts: Sequence[Post]) -> str:
     """Identifies the content: equal for equal files, on any host or worker."""
     hasher = hashlib.blake2b(digest_size=8)
     for post in sorted(posts, key=lambda p: str(p.source)):
-        # What a post's post_url resolved to is part of what it shows.
+        # What a post's post_url or ref resolved to is part of what it shows.
         hasher.update(f"{post.source}\0{post.digest}\0{post.references}\0".encode())
     return hasher.hexdigest()

@@ -128,7 +128,7 @@ class Post:
     body_line: int = 1
     extra: Mapping[str, object] = field(default_factory=dict, repr=False, compare=False)
     #: (name, URL or "") of each post the body's template code names (Jekyll's
-    #: ``post_url``): the post is read again when one resolves differently.
+    #: ``post_url``, Hugo's ``ref``): the post is read again when one resolves differently.
     references: tuple[tuple[str, str], ...] = ()
     #: Problems that do not stop the post being served (an unknown key, say).
     warnings: tuple[PostError, ...] = field(default=(), repr=False, compare=False)

@@ -50,7 +50,8 @@ class ReaderSettings:
     ) = None
     #: The URLs a post had under its old generator: (source, front matter, date) -> paths.
     old_urls: Callable[[PurePosixPath, Mapping[str, Any], datetime], tuple[str, ...]] | None = None
-    #: Other posts a body names (Jekyll's ``post_url``): (body, source) -> (name, URL or "").
+    #: Other posts a body names (Jekyll's ``post_url``, Hugo's ``ref``): (body, source)
+    #: -> (name, URL or ""), called for each post read.
     references: Callable[[str, PurePosixPath], tuple[tuple[str, str], ...]] | None = None
     #: What such a name resolves to now: a post is read again when that changes.
     resolve_reference: Callable[[str], str] | None = None

@@ -12,8 +12,8 @@ import yaml
 
 from ..files import is_post_path
 from .files import is_markdown_name
-from .jekyll import default_post_url, slug_of_file
-from .shortcodes import ShortcodeContext
+from .jekyll import FileSlugs, default_post_url
+from .shortcodes import ShortcodeContext, ref_targets
 
 #: Site configuration files, in Hugo's order of precedence.
 CONFIG_NAMES = tuple(
@@ -69,7 +69,10 @@ class HugoSite:
         self.post_url = post_url
         self.config = load_config(root)
         self.params: dict[str, Any] = dict(self.config.get("params") or {})
+        #: Each name a ref may use -> the pages it names; see ``notice``.
         self._pages: dict[str, list[Path]] | None = None
+        self._listed: set[Path] = set()
+        self._slugs = FileSlugs(root)
 
     def context(self, page: dict[str, Any] | None = None) -> ShortcodeContext:
         page = dict(page or {})
@@ -80,11 +83,19 @@ class HugoSite:
             page_params=params, site_params=self.params, resolve_ref=self.resolve_ref
         )
 
+    def notice(self, source: PurePosixPath) -> None:
+        """A post was read: one the index does not list was added or renamed since
+        the folder was listed, so it is listed again before the next ref."""
+        path = self.root / source
+        if self._pages is not None and path not in self._listed and _is_page(path, self.root):
+            self._pages = None
+
     def _index(self) -> dict[str, list[Path]]:
         """Every Markdown page, by each name a ref may use for it."""
         if self._pages is None:
-            self._pages = {}
-            for path in _markdown_files(self.root):
+            pages: dict[str, list[Path]] = {}
+            listed = list(_markdown_files(self.root))
+            for path in listed:
                 relative = PurePosixPath(path.relative_to(self.root).as_posix())
                 parts = relative.parts[1:] if relative.parts[:1] == ("content",) else relative.parts
                 inside = PurePosixPath(*parts)
@@ -92,28 +103,53 @@ class HugoSite:
                 if path.stem == "index":
                     names |= {inside.parent.as_posix(), path.parent.name}
                 for name in names:
-                    self._pages.setdefault(name.lower(), []).append(path)
+                    pages.setdefault(name.lower(), []).append(path)
+            self._pages, self._listed = pages, set(listed)
         return self._pages
 
     def resolve_ref(self, target: str) -> str | None:
-        """The URL of the page a ``ref``/``relref`` names (path, bundle or file name)."""
+        """The URL of the page a ``ref``/``relref`` names (path, bundle or file name),
+        following the folder: a page gone since the listing (renamed or removed)
+        lists it again; a page re-slugged gives its new address."""
         path, _, anchor = target.strip().partition("#")
         key = path.strip("/").lower()
-        candidates = self._index().get(key) or self._index().get(
-            PurePosixPath(key).with_suffix("").as_posix()
-        )
-        if not candidates or len(candidates) > 1:
+        for _attempt in range(2):
+            index = self._index()
+            candidates = index.get(key) or index.get(PurePosixPath(key).with_suffix("").as_posix())
+            if not candidates:
+                return None
+            slugs = [self._slugs.get(candidate) for candidate in candidates]
+            if None not in slugs:
+                break
+            self._pages = None
+        else:
             return None
-        url = self.post_url(slug_of_file(candidates[0], self.root))
-        return url + (f"#{anchor}" if anchor else "")
+        if len(slugs) > 1 or slugs[0] is None:
+            return None
+        return self.post_url(slugs[0]) + (f"#{anchor}" if anchor else "")
+
+    def references(self, body: str) -> tuple[tuple[str, str], ...]:
+        """(name, URL or "") for each page a body's ``ref`` or ``relref`` names, the
+        name being ``REF_PREFIX`` and the target (see ``BodyPreprocessor.references``)."""
+        targets = dict.fromkeys(ref_targets(body))
+        return tuple((REF_PREFIX + target, self.resolve_ref(target) or "") for target in targets)
+
+
+#: Starts the name of a reference made by ``ref``/``relref``; Jekyll's names hold no space.
+REF_PREFIX = "ref "
 
 
 def _markdown_files(root: Path) -> Iterator[Path]:
     for path in sorted(root.rglob("*")):
-        relative = path.relative_to(root).parts
-        if any(part.startswith(".") for part in relative) or path.name.startswith("_"):
-            continue
-        if relative[:1] in (("static",), ("layouts",), ("themes",), ("assets",)):
-            continue
-        if is_markdown_name(path.name) and path.is_file() and is_post_path(path, root):
-            yield path  # not a leaf bundle's resources
+        if _is_page(path, root):
+            yield path
+
+
+def _is_page(path: Path, root: Path) -> bool:
+    """A Markdown page a ref may name (not a leaf bundle's resources)."""
+    relative = path.relative_to(root).parts
+    if any(part.startswith(".") for part in relative) or path.name.startswith("_"):
+        return False
+    if relative[:1] in (("static",), ("layouts",), ("themes",), ("assets",)):
+        return False
+    return is_markdown_name(path.name) and path.is_file() and is_post_path(path, root)

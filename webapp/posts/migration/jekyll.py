@@ -26,39 +26,40 @@ class JekyllSite:
         self.root = root
         self.post_url = post_url
         self.config = load_config(root / "_config.yml")
-        #: Post file stem (``2019-03-14-pi-day``) -> its file; see ``_find``.
-        self.posts: dict[str, Path] = self._list_posts()
-        #: File -> ((mtime, size), slug): a target's front matter is read once per change.
-        self._slugs: dict[Path, tuple[tuple[int, int], str]] = {}
+        #: Post file stem (``2019-03-14-pi-day``) -> its file; see ``notice``.
+        self.posts: dict[str, Path] = {}
+        self._listed: set[Path] = set()
+        self._list_posts()
+        self._slugs = FileSlugs(root)
 
-    def _list_posts(self) -> dict[str, Path]:
+    def _list_posts(self) -> None:
         posts: dict[str, Path] = {}
+        listed = set()
         for folder in ("_posts", "_drafts"):
             for path in sorted((self.root / folder).rglob("*")):
                 if path.is_file() and is_markdown_name(path.name):
                     posts.setdefault(path.stem, path)
-        return posts
+                    listed.add(path)
+        self.posts, self._listed, self._stale = posts, listed, False
 
-    def _find(self, stem: str) -> Path | None:
-        """The file of a post, following the folder as it changes: a name not
-        known, or a file gone, means posts were added, renamed or removed since
-        the last look, so the folders are listed again."""
+    def notice(self, source: PurePosixPath) -> None:
+        """A post was read: one not listed was added or renamed since the folders
+        were listed, so they are listed again before the next ``post_url``."""
+        if source.parts[:1] in (("_posts",), ("_drafts",)) and is_markdown_name(source.name):
+            self._stale = self._stale or self.root / source not in self._listed
+
+    def _find(self, stem: str) -> tuple[Path, str] | None:
+        """A post's file and slug, following the folder as it changes: a file gone
+        since the listing (renamed or removed) lists the folders again."""
+        if self._stale:
+            self._list_posts()
         path = self.posts.get(stem)
-        if path is None or not path.is_file():
-            self.posts = self._list_posts()
+        slug = self._slugs.get(path) if path is not None else None
+        if path is not None and slug is None:
+            self._list_posts()
             path = self.posts.get(stem)
-        return path
-
-    def _slug(self, path: Path) -> str:
-        try:
-            status = path.stat()
-        except OSError:
-            return slug_of_file(path, self.root)
-        key = (status.st_mtime_ns, status.st_size)
-        known = self._slugs.get(path)
-        if known is None or known[0] != key:
-            known = self._slugs[path] = (key, slug_of_file(path, self.root))
-        return known[1]
+            slug = self._slugs.get(path) if path is not None else None
+        return (path, slug) if path is not None and slug is not None else None
 
     def context(self, page: dict[str, Any] | None = None) -> LiquidContext:
         """The Liquid context for one post (``page`` is its front matter)."""
@@ -71,8 +72,8 @@ class JekyllSite:
         )
 
     def resolve_post_url(self, name: str) -> str | None:
-        path = self._find(PurePosixPath(name.strip()).name)
-        return self.post_url(self._slug(path)) if path else None
+        found = self._find(PurePosixPath(name.strip()).name)
+        return self.post_url(found[1]) if found else None
 
     def references(self, body: str) -> tuple[tuple[str, str], ...]:
         """(name, URL or "") for each post a body's ``post_url`` or ``link`` names:
@@ -132,6 +133,28 @@ def load_config(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
+
+
+class FileSlugs:
+    """The slug of each post file a link names, its front matter read once per change."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        #: File -> ((mtime, size), slug).
+        self._known: dict[Path, tuple[tuple[int, int], str]] = {}
+
+    def get(self, path: Path) -> str | None:
+        """The file's slug now, or None when it is gone."""
+        try:
+            status = path.stat()
+        except OSError:
+            self._known.pop(path, None)
+            return None
+        key = (status.st_mtime_ns, status.st_size)
+        known = self._known.get(path)
+        if known is None or known[0] != key:
+            known = self._known[path] = (key, slug_of_file(path, self.root))
+        return known[1]
 
 
 def slug_of_file(path: Path, root: Path) -> str:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..models import PostError
 from .dialect import normalize as normalize_dialect
 from .embeds import has_embeds, replace_embeds
-from .hugo import HugoSite, find_config_files
+from .hugo import REF_PREFIX, HugoSite, find_config_files
 from .jekyll import JekyllSite, default_post_url
 from .liquid import expand_liquid, has_liquid
 from .permalinks import hugo_urls, jekyll_urls
@@ -68,13 +68,20 @@ class BodyPreprocessor:
         return body, tuple(warnings)
 
     def references(self, body: str, source: PurePosixPath) -> tuple[tuple[str, str], ...]:
-        """(name, URL or "") for the posts a Jekyll post's Liquid links to by name."""
-        if not (self.is_jekyll_site or {"_posts", "_drafts"} & set(source.parts)):
-            return ()
-        return self.jekyll.references(body) if "{%" in body else ()
+        """(name, URL or "") for the posts a post links to by name: its shortcodes'
+        ``ref``/``relref`` (named ``ref <target>``), a Jekyll post's ``post_url``
+        and ``link`` (named by the post's file stem). Called for each post read."""
+        self.hugo.notice(source)
+        self.jekyll.notice(source)
+        found = self.hugo.references(body)
+        if "{%" in body and (self.is_jekyll_site or {"_posts", "_drafts"} & set(source.parts)):
+            found += self.jekyll.references(body)
+        return found
 
     def resolve_reference(self, name: str) -> str:
         """What a name recorded by ``references`` resolves to now ("" for nothing)."""
+        if name.startswith(REF_PREFIX):
+            return self.hugo.resolve_ref(name.removeprefix(REF_PREFIX)) or ""
         return self.jekyll.resolve_post_url(name) or ""
 
     def old_urls(

@@ -99,6 +99,18 @@ def expand_shortcodes(text: str, context: ShortcodeContext | None = None) -> Exp
     return renderer.run()
 
 
+def ref_targets(text: str) -> list[str]:
+    """What each ``ref``/``relref`` outside code names, in text order."""
+    if not has_shortcodes(text) or "ref" not in text:
+        return []
+    tokens = _Renderer(text, ShortcodeContext())._tokens()
+    return [
+        node.get("path") or node.get(0)
+        for kind, node in tokens
+        if kind == "open" and node.name in ("ref", "relref")
+    ]
+
+
 class _Renderer:
     def __init__(self, text: str, context: ShortcodeContext) -> None:
         self.text = text
