@@ -64,5 +64,12 @@ def test_a_tiny_benchmark_run_writes_its_report(tmp_path: Path) -> None:
     assert "req/s" in report and "Machine:" in report
     # Hugo's build is timed beside the export, or the report says why not.
     assert ("Hugo, the same posts" in report) or ("Hugo not measured" in report)
+    # Each target shows what is wanted beside what was measured.
+    targets = report.split("## Targets")[1].split("## Profiles")[0]
+    assert "| Target | Wanted | Measured | Verdict |" in targets
+    for target in ("start-up, first start", "start-up, restart", "edit to visible"):
+        assert target in targets, target
+    assert "search index build" in targets and "memory per worker" in targets
+    assert "at most 3 s" in targets and "at most 250 MB" in targets
     # Every miss is explained with this run's numbers, never a template.
     assert "{" not in report.split("## Targets")[1].split("## Profiles")[0]

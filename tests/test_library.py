@@ -280,3 +280,56 @@ def test_looking_again_reads_only_what_changed(
     write_post("p7.md", title="Edited")
     assert folder.library(NOW).get("p7").title == "Edited"  # type: ignore[union-attr]
     assert [path.name for path in reads] == ["p7.md"]
+
+
+def _shape(folder: ContentFolder) -> dict[str, object]:
+    """What readers see of a library: order, titles, tags, related posts, neighbours."""
+    library = folder.library(NOW)
+    return {
+        "version": library.version.split(".", 1)[0],
+        "posts": [(post.slug, post.title, post.body) for post in library.posts],
+        "tags": [(count.tag.slug, count.tag.name, count.count) for count in library.tags],
+        "by_tag": {
+            count.tag.slug: [post.title for post in library.by_tag(count.tag.slug)]
+            for count in library.tags
+        },
+        "related": {post.slug: [p.title for p in library.related(post)] for post in library.posts},
+        "display": {
+            post.slug: [str(t) for t in library.display_tags(post)] for post in library.posts
+        },
+        "get": {post.slug: library.get(post.slug).title for post in library.posts},  # type: ignore[union-attr]
+        "last_modified": library.last_modified,
+    }
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"title": "Retitled"},
+        {"body": "A new body."},
+        {"tags": "[cats, Dogs]"},  # a new spelling of a tag
+        {"tags": "[fish]"},
+        {"date": "2021-01-01"},  # moves in the order
+        {"slug": "renamed"},
+        {"draft": "true"},
+    ],
+)
+def test_an_edited_post_is_seen_as_a_fresh_read_sees_it(
+    write_post: WritePost, make_folder: MakeFolder, edit: dict[str, str]
+) -> None:
+    """An edit updates the last snapshot and its indexes in place when it can:
+    what readers see is the same as a new process reading the folder."""
+    for number in range(6):
+        write_post(
+            f"p{number}.md", title=f"Post {number}", date=f"202{number}-02-02", tags="[cats, dogs]"
+        )
+    folder = make_folder()
+    before = _shape(folder)  # every index built, so that the edit updates them
+    fields = {"title": "Post 3", "date": "2023-02-02", "tags": "[cats, dogs]", **edit}
+    write_post("p3.md", **fields)
+    after = _shape(folder)
+    assert after != before
+    fresh = ContentFolder(folder.root, SETTINGS, use_inotify=False)
+    assert after == _shape(fresh)
+    write_post("p3.md", title="Post 3", date="2023-02-02", tags="[cats, dogs]")
+    assert _shape(folder) == _shape(ContentFolder(folder.root, SETTINGS, use_inotify=False))

@@ -114,6 +114,20 @@ def test_extract_keeps_code_apart_and_word_boundaries() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("Plain Words HTTP 2024 café", ""),
+        ("_private __init__ trailing_ x_", ""),  # one piece each: nothing to add
+        ("(lru_cache), x86!", "lru cache x 86"),
+        ("aB_cD fooBar²baz ÉcoleNormale", "a B c D foo Bar²baz École Normale"),
+        ("SimpleCache SimpleCache", "Simple Cache Simple Cache"),  # each time it is written
+    ],
+)
+def test_identifier_parts_split_only_words_with_a_place_to_split(text: str, parts: str) -> None:
+    assert identifier_parts(text) == parts
+
+
 def test_queries_are_always_valid_fts5() -> None:
     assert parse_query("  ") is None
     assert parse_query("()") is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,41 @@ class Library:
     last_modified: datetime | None = None
     #: Redirect stubs (``redirect_to``): visible, but listed nowhere.
     stubs: tuple[Post, ...] = ()
+
+    def edited(
+        self, replaced: Mapping[Post, Post], version: str, last_modified: datetime | None
+    ) -> Library:
+        """This library with posts replaced by others in the same places
+        (``Snapshot.edited``): the indexes already built are updated, not rebuilt."""
+        positions = self._positions
+        posts = list(self.posts)
+        for old, new in replaced.items():
+            at = positions.get(old.slug)
+            if at is not None and posts[at] is old:
+                posts[at] = new
+        library = dataclasses.replace(
+            self, posts=tuple(posts), version=version, last_modified=last_modified
+        )
+        known = self.__dict__
+        library.__dict__["_positions"] = positions
+        if "_by_slug" in known:
+            library.__dict__["_by_slug"] = {
+                **self._by_slug,
+                **{p.slug: p for p in replaced.values()},
+            }
+        same_tags = all(
+            [(t.slug, t.name) for t in old.tags] == [(t.slug, t.name) for t in new.tags]
+            for old, new in replaced.items()
+        )
+        if same_tags and "_tags" in known:
+            library.__dict__["_tags"] = self._tags
+        if same_tags and "_by_tag" in known:
+            by_tag = dict(self._by_tag)
+            swap = dict(replaced)
+            for slug in {tag.slug for old in replaced for tag in old.tags}:
+                by_tag[slug] = tuple(swap.get(post, post) for post in by_tag[slug])
+            library.__dict__["_by_tag"] = by_tag
+        return library
 
     def redirect_for(self, slug: str) -> str | None:
         """Where the post at this slug sends readers, if it is a redirect stub."""
@@ -81,19 +117,21 @@ class Library:
 
     @cached_property
     def _by_tag(self) -> dict[str, tuple[Post, ...]]:
-        index: dict[str, list[Post]] = {}
+        index: defaultdict[str, list[Post]] = defaultdict(list)
         for post in self.posts:
             for tag in post.tags:
-                index.setdefault(tag.slug, []).append(post)
+                index[tag.slug].append(post)
         return {slug: tuple(posts) for slug, posts in index.items()}
 
     @cached_property
     def _tags(self) -> dict[str, TagCount]:
         """Each tag once, in the form most posts write it (ties: alphabetical)."""
-        forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
-        for post in self.posts:
-            for tag in post.tags:
-                forms[tag.slug][tag.name] += 1
+        # One count of (slug, name) pairs in C, then grouped: a site has
+        # far fewer spellings than it has tags on posts.
+        pairs = Counter((tag.slug, tag.name) for post in self.posts for tag in post.tags)
+        forms: defaultdict[str, dict[str, int]] = defaultdict(dict)
+        for (slug, name), count in pairs.items():
+            forms[slug][name] = count
         counts = {}
         for slug, names in forms.items():
             counts[slug] = TagCount(Tag(slug, preferred_name(names)), len(self._by_tag[slug]))
@@ -135,7 +173,7 @@ class Library:
                 if other.slug != post.slug:
                     shared[other.slug] += 1
         position = self._positions
-        best = sorted(shared, key=lambda slug: (-shared[slug], position[slug]))[:limit]
+        best = heapq.nsmallest(limit, shared, key=lambda slug: (-shared[slug], position[slug]))
         return [self.posts[position[slug]] for slug in best]
 
     def archive(self, tz: tzinfo) -> list[tuple[int, list[tuple[int, list[Post]]]]]:
@@ -167,6 +205,40 @@ class Snapshot:
     #: The newest modification time among the files read.
     modified: datetime | None = None
     _views: dict[tuple[int, bool], Library] = field(default_factory=dict, compare=False)
+    #: The snapshot this one was made from by ``edited``, and the posts it replaced.
+    _origin: tuple[Snapshot, dict[Post, Post]] | None = field(default=None, compare=False)
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {post.slug: index for index, post in enumerate(self.posts)}
+
+    def edited(
+        self, replaced: Mapping[Post, Post], digest: str, modified: datetime | None
+    ) -> Snapshot | None:
+        """This snapshot with some posts replaced by new reads of their files, or
+        None when a change could move a post (a new slug, date, draft or
+        redirect state) and the whole snapshot must be built again.
+
+        An edit of one post at 10,000 then costs a copy of the posts and
+        each index, not a sort and a rebuild of every index.
+        """
+        if self.errors:
+            return None
+        index = self._index
+        posts = list(self.posts)
+        for old, new in replaced.items():
+            at = index.get(old.slug)
+            if at is None or posts[at] is not old or not _same_place(old, new):
+                return None
+            posts[at] = new
+        edited = Snapshot(tuple(posts), (), digest, self.broken, modified)
+        edited.__dict__["_index"] = index
+        if "_moments" in self.__dict__:
+            edited.__dict__["_moments"] = self._moments
+        object.__setattr__(edited, "_origin", (self, dict(replaced)))
+        # One step back at most: a chain of edits must not keep every old snapshot.
+        object.__setattr__(self, "_origin", None)
+        return edited
 
     @cached_property
     def _moments(self) -> list[datetime]:
@@ -179,21 +251,41 @@ class Snapshot:
         epoch = bisect.bisect_right(moments, now)
         key = (epoch, drafts)
         view = self._views.get(key)
-        if view is None:
+        if view is not None:
+            return view
+        upcoming = moments[epoch] if epoch < len(moments) else None
+        version = self.library_version(epoch, drafts)
+        appeared = moments[epoch - 1] if epoch else None
+        changed = max(filter(None, (self.modified, appeared)), default=None)
+        origin = self._origin
+        earlier = origin[0]._views.get(key) if origin is not None else None
+        if origin is not None and earlier is not None:
+            view = earlier.edited(origin[1], version, changed)
+        else:
             shown = [
                 post for post in self.posts if post.published <= now and (drafts or not post.draft)
             ]
             visible = tuple(post for post in shown if post.redirect_to is None)
             stubs = tuple(post for post in shown if post.redirect_to is not None)
-            upcoming = moments[epoch] if epoch < len(moments) else None
-            version = f"{self.digest}.{epoch}{'d' if drafts else ''}"
-            appeared = moments[epoch - 1] if epoch else None
-            changed = max(filter(None, (self.modified, appeared)), default=None)
             view = Library(visible, version, self.errors, upcoming, self.broken, changed, stubs)
-            if len(self._views) > 16:
-                self._views.clear()
-            self._views[key] = view
+        if len(self._views) > 16:
+            self._views.clear()
+        self._views[key] = view
         return view
+
+    def library_version(self, epoch: int, drafts: bool) -> str:
+        return f"{self.digest}.{epoch}{'d' if drafts else ''}"
+
+
+def _same_place(old: Post, new: Post) -> bool:
+    """Whether new stands where old stood in every list and library."""
+    return (
+        new.slug == old.slug
+        and new.published == old.published
+        and new.draft == old.draft
+        and new.redirect_to is None
+        and old.redirect_to is None
+    )
 
 
 def unique_slugs(posts: Sequence[Post]) -> tuple[list[Post], list[PostError]]:
@@ -203,6 +295,8 @@ def unique_slugs(posts: Sequence[Post]) -> tuple[list[Post], list[PostError]]:
     keeps it, and the next takes the first free ``slug-2``, ``slug-3``…, so
     every post stays reachable and the author is told which and why.
     """
+    if len({post.slug for post in posts}) == len(posts):
+        return list(posts), []  # the usual case, checked in C
     chosen: dict[str, Post] = {}
     renamed: list[PostError] = []
     for post in posts:

@@ -17,7 +17,7 @@ import base64
 import dataclasses
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import PurePosixPath
 from typing import Any
@@ -27,23 +27,39 @@ from .models import Post, PostError, Tag
 
 #: The fields of a post that are stored; the renderer and summariser are set when loading.
 STORED = tuple(f.name for f in dataclasses.fields(Post) if f.name not in ("renderer", "summarizer"))
+_STORED_SET = frozenset(STORED)
 
 
-def encode(post: Post) -> str:
-    """The post's stored fields as JSON. TypeError if a value cannot be represented."""
-    fields = {name: _encode(getattr(post, name)) for name in STORED}
+def encode(post: Post, *, omit: Collection[str] = ()) -> str:
+    """The post's stored fields (but those in ``omit``) as JSON. TypeError if a
+    value cannot be represented."""
+    fields = {name: _encode(getattr(post, name)) for name in STORED if name not in omit}
     return json.dumps(fields, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
-def decode(text: str | bytes, **functions: Callable[[str], Any] | None) -> Post:
-    """The post written by ``encode``, with ``renderer`` and ``summarizer`` as given.
+def decode(
+    text: str | bytes,
+    given: Mapping[str, object] | None = None,
+    **functions: Callable[[str], Any] | None,
+) -> Post:
+    """The post written by ``encode``, with ``renderer`` and ``summarizer`` as
+    given, and the fields it omitted from ``given`` (checked like the rest).
 
     ValueError (or TypeError, KeyError) for anything ``encode`` would not write.
     """
-    fields = json.loads(text, parse_constant=_no_constant)
-    if type(fields) is not dict or fields.keys() != set(STORED):
+    given = given or {}
+    if not isinstance(text, str):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")  # as json.loads does
+    fields = _DECODER.decode(text)
+    if type(fields) is not dict or fields.keys() | given.keys() != _STORED_SET:
         raise ValueError("not a stored post")
-    values = {name: _decode(value) for name, value in fields.items()}
+    if fields.keys() & given.keys():
+        raise ValueError("not a stored post")
+    # Most fields are plain strings, numbers or null: no call needed for those.
+    values = {
+        name: value if type(value) in _PLAIN else _decode(value) for name, value in fields.items()
+    }
+    values.update(given)
     for name, check in _FIELD_CHECKS.items():
         if not check(values[name]):
             raise ValueError(f"stored post has a bad {name}")
@@ -52,6 +68,11 @@ def decode(text: str | bytes, **functions: Callable[[str], Any] | None) -> Post:
 
 def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not stored as a bare constant")
+
+
+#: One decoder for every row (json.loads with an option builds a new one each call).
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _is_tuple_of(kind: type) -> Callable[[object], bool]:
@@ -132,7 +153,7 @@ def _encode_zone(zone: tzinfo | None) -> object:
 
 
 def _decode(value: object) -> Any:
-    if value is None or type(value) in (bool, int, float, str):
+    if type(value) in _PLAIN:
         return value
     if isinstance(value, list):
         return [_decode(item) for item in value]

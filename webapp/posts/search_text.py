@@ -41,10 +41,13 @@ _MARKUP = [
     (re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+", re.MULTILINE), ""),  # block markers
 ]
 # Emphasis marks, but not an underscore inside a word (snake_case stays whole).
-_EMPHASIS = re.compile(r"\*+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9])")
+# (The lookahead only lets the engine skip quickly to a "*" or "_".)
+_EMPHASIS = re.compile(r"(?=[*_])(?:\*+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9]))")
 _WORD = re.compile(r"\w+")
 # Where an identifier splits: underscores, and lower-to-upper or letter/digit changes.
 _SPLIT = re.compile(r"_+|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)")
+#: Where in a text a word could split (every word that splits holds one).
+_SPLIT_POINT = re.compile(r"_|[a-z][A-Z]|[A-Z][A-Z][a-z]|[A-Za-z]\d")
 
 
 def extract(markdown: str) -> SearchText:
@@ -82,8 +85,18 @@ def identifier_parts(text: str) -> str:
     """The words inside identifiers: ``lru_cache`` gives ``lru cache``, ``SimpleCache``
     gives ``Simple Cache``; plain words give nothing (they are indexed already)."""
     parts: list[str] = []
-    for token in _WORD.findall(text):
-        pieces = [piece for piece in _SPLIT.split(token) if piece]
+    end = 0
+    # Only words with a place to split are looked at: in prose, a few of thousands.
+    for hit in _SPLIT_POINT.finditer(text):
+        start = hit.start()
+        if start < end:
+            continue  # in the word just split
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            start -= 1  # back to the start of the word (\w is what isalnum or "_" is)
+        word = _WORD.match(text, start)
+        assert word is not None
+        end = word.end()
+        pieces = [piece for piece in _SPLIT.split(word.group()) if piece]
         if len(pieces) > 1:
             parts.extend(pieces)
     return " ".join(parts)
