@@ -122,6 +122,14 @@ def test_a_broken_save_keeps_the_last_good_version(content_dir: Path) -> None:
         assert heading(url) == "Best"
 
 
+def next_post_link(server: str) -> str | None:
+    """Where post "a"'s link "the next post" leads, as the server shows it now."""
+    status, page = fetch(server + "/posts/a/")
+    assert status == 200, status
+    found = page.select_one(".post-body").find("a", string="the next post")
+    return None if found is None else found.get("href")
+
+
 @pytest.mark.slow
 def test_a_jekyll_post_url_to_a_post_written_later_becomes_a_link(
     content_dir: Path, dev_server: str
@@ -133,15 +141,9 @@ def test_a_jekyll_post_url_to_a_post_written_later_becomes_a_link(
         post_text(title="A", body="See [the next post]({% post_url 2020-01-03-next %}).")
     )
 
-    def link() -> str | None:
-        status, page = fetch(dev_server + "/posts/a/")
-        assert status == 200, status
-        found = page.select_one(".post-body").find("a", string="the next post")
-        return None if found is None else found.get("href")
-
-    assert link() in (None, "#")
+    assert next_post_link(dev_server) in (None, "#")
     (posts / "2020-01-03-next.md").write_text(post_text(title="Next"))
-    assert link() == "/posts/next/"
+    assert next_post_link(dev_server) == "/posts/next/"
 
 
 @pytest.mark.slow
@@ -155,13 +157,7 @@ def test_a_hugo_relref_to_a_post_written_later_becomes_a_link(
         post_text(title="A", body='See [the next post]({{< relref "next" >}}).')
     )
 
-    def link() -> str | None:
-        status, page = fetch(dev_server + "/posts/a/")
-        assert status == 200, status
-        found = page.select_one(".post-body").find("a", string="the next post")
-        return None if found is None else found.get("href")
-
-    assert link() == "next"  # as written: no post has that name yet
+    assert next_post_link(dev_server) == "next"  # as written: no post has that name yet
     (posts / "next").mkdir()
     (posts / "next" / "index.md").write_text(post_text(title="Next"))
-    assert link() == "/posts/next/"
+    assert next_post_link(dev_server) == "/posts/next/"
