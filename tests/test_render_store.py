@@ -13,7 +13,7 @@ from flask import Flask
 
 from tests.conftest import HTMX_PARTIAL, WritePost, parse
 from webapp.posts import Renderer
-from webapp.posts.render_store import StoredRenderer, decode, encode
+from webapp.posts.render_store import StoredRenderer, decode, encode, rendered_path
 
 BODY = """\
 **TLDR: the footnotes matter most.**
@@ -27,9 +27,9 @@ BODY = """\
 
 
 def settle(app: Flask) -> None:
-    """Wait for the start-up tidying of the store, so it cannot race the test."""
+    """Wait for the start-up work on the stores, so it cannot race the test."""
     for thread in threading.enumerate():
-        if thread.name == "render-store":
+        if thread.name in ("render-store", "post-store"):
             thread.join()
 
 
@@ -46,7 +46,7 @@ def forbid_rendering(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def rows(store: Path) -> int:
-    with sqlite3.connect(store) as db:
+    with sqlite3.connect(rendered_path(store)) as db:
         count: int = db.execute("SELECT count(*) FROM rendered").fetchone()[0]
     return count
 
@@ -122,12 +122,12 @@ def test_a_damaged_or_foreign_row_is_rendered_again_and_replaced(
         "NaN",
     ]
     for value in foreign:
-        with sqlite3.connect(store) as db:
+        with sqlite3.connect(rendered_path(store)) as db:
             db.execute("UPDATE rendered SET value = ?", (value,))
         app = make_app(POST_STORE=str(store))
         settle(app)
         assert app.test_client().get("/posts/notes/").get_data() == expected, value
-    with sqlite3.connect(store) as db:
+    with sqlite3.connect(rendered_path(store)) as db:
         values = [row[0] for row in db.execute("SELECT value FROM rendered")]
     assert not any("planted" in value for value in values)
 
@@ -175,6 +175,25 @@ def test_an_unusable_store_means_rendering_with_a_warning(
     assert response.status_code == 200
     assert parse(response).find("section", class_="footnotes") is not None
     assert "not keeping rendered posts in" in caplog.text
+
+
+def test_rendering_is_not_held_up_by_a_worker_saving_the_post_store(
+    write_post: WritePost, make_app: Callable[..., Flask], store: Path
+) -> None:
+    """A worker's first save of thousands of posts holds the post store's
+    write lock for seconds: rendered bodies are kept in a file of their own."""
+    write_post("notes.md", title="Notes", body=BODY)
+    settle(make_app(POST_STORE=str(store)))
+    saving = sqlite3.connect(store, timeout=10)
+    saving.execute("BEGIN IMMEDIATE")  # the post store's write lock, held
+    try:
+        app = make_app(POST_STORE=str(store))
+        settle(app)
+        assert app.test_client().get("/posts/notes/").status_code == 200
+    finally:
+        saving.rollback()
+        saving.close()
+    assert rows(store) == 2  # the body and its summary were kept all the same
 
 
 def test_an_export_takes_bodies_the_server_rendered(

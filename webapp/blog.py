@@ -23,7 +23,7 @@ from .posts.migration.files import iter_skipped_files
 from .posts.migration.preprocess import BodyPreprocessor
 from .posts.migration.siteroot import find_site
 from .posts.models import Post, PostError
-from .posts.render_store import StoredRenderer
+from .posts.render_store import StoredRenderer, rendered_path
 from .posts.search import SearchIndex
 from .posts.sqlite import NotPrivate
 
@@ -48,7 +48,8 @@ class Blog:
         store_path = None if store == "off" else Path(store or _default_store_path(content))
         #: Bodies rendered by any process before are taken from the post store.
         self.renderer = StoredRenderer(
-            Renderer(cache_size=0, sanitize=bool(config["SANITIZE"])), store_path
+            Renderer(cache_size=0, sanitize=bool(config["SANITIZE"])),
+            None if store_path is None else rendered_path(store_path),
         )
         migration = BodyPreprocessor(content)
         #: What kind of site the content folder is, and its static folders.

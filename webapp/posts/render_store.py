@@ -3,7 +3,7 @@
 Rendering Markdown is the slowest thing the site does: tens of
 milliseconds for a long post, against well under one to serve it from the
 cache. Each body's HTML, footnotes and headings, and each summary, are
-kept in the post store's file (see ``store``), in a table keyed by a digest
+kept in a file beside the post store (see ``store``), keyed by a digest
 of the text and of everything that decides how it renders: the source of
 the modules that render, the versions of Markdown, its extensions,
 Pygments and nh3, and whether HTML is sanitised. So a restarted server,
@@ -12,8 +12,10 @@ rendering it again, and an edited body, an upgrade or another setting
 finds no row and renders afresh.
 
 Rows are JSON of plain strings and numbers, checked field by field when
-read, never code; the file is the post store's, opened as ``sqlite``
-describes (private to this user). Anything unexpected (no store, a busy
+read, never code; the file is opened as ``sqlite`` describes (private to
+this user). It is a file of its own, not a table of the post store's, so
+that a worker saving thousands of posts at start (which holds the store's
+write lock for seconds) never holds up a reader's first view. Anything unexpected (no store, a busy
 or damaged file, a foreign row) means rendering, never an error. A
 serving process removes, once at start, the rows no current post uses.
 """
@@ -32,7 +34,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from . import store
 from .models import Footnote, Heading, Rendered
 from .rendering import Renderer, summarize
 from .sqlite import NotPrivate, open_database
@@ -41,6 +42,9 @@ log = logging.getLogger(__name__)
 
 #: Libraries whose version can change a rendered body.
 _PACKAGES = ("Markdown", "pymdown-extensions", "Pygments", "nh3")
+
+_SCHEMA = "CREATE TABLE rendered (key BLOB PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
+_FORMAT = 1
 
 #: Kinds of row: a whole body, or a summary (the first paragraph as text).
 _BODY, _SUMMARY = b"b", b"s"
@@ -62,6 +66,12 @@ def renderer_version(sanitize: bool) -> bytes:
         hasher.update(package.encode() + b"\0" + importlib.metadata.version(package).encode())
     hasher.update(b"sanitize" if sanitize else b"as written")
     return hasher.digest()
+
+
+def rendered_path(store: Path) -> Path:
+    """Where the bodies rendered for a post store are kept: beside it,
+    ``posts.sqlite3`` having ``posts.rendered.sqlite3``."""
+    return store.with_name(f"{store.stem}.rendered{store.suffix}")
 
 
 def encode(rendered: Rendered) -> str:
@@ -122,9 +132,7 @@ class _Table:
         if db is None and not self._broken:
             try:
                 # A short wait for the write lock: a body not stored is only rendered again.
-                db = open_database(
-                    self.path, schema=store.SCHEMA, version=store.FORMAT, timeout=0.25
-                )
+                db = open_database(self.path, schema=_SCHEMA, version=_FORMAT, timeout=0.25)
             except (NotPrivate, OSError, sqlite3.Error) as error:
                 self._broken = True
                 log.warning("not keeping rendered posts in %s: %s", self.path, error)

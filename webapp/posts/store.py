@@ -23,7 +23,7 @@ missing, corrupt, foreign or stale store, a damaged row) means reading
 the files, never an error; a post holding a value the store cannot
 represent is simply read from its file next time.
 
-The same file keeps each post's rendered HTML in a table of its own (see
+Each post's rendered HTML is kept in a file beside this one (see
 ``render_store``), keyed by the body's text rather than by file.
 """
 
@@ -48,10 +48,9 @@ log = logging.getLogger(__name__)
 
 StatKey = tuple[int, int, int]
 
-#: The file's layout (SQLite's user_version); another means starting it afresh.
-FORMAT = 5
+_FORMAT = 5
 
-SCHEMA = """
+_SCHEMA = """
 CREATE TABLE about (fingerprint TEXT NOT NULL);
 CREATE TABLE posts (
     path TEXT PRIMARY KEY,
@@ -61,7 +60,6 @@ CREATE TABLE posts (
     post TEXT NOT NULL,
     body TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE rendered (key BLOB PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -80,7 +78,7 @@ def fingerprint(root: Path, settings: ReaderSettings) -> str:
     for package in ("PyYAML", "python-frontmatter", "python-dateutil"):
         hasher.update(importlib.metadata.version(package).encode())
     hasher.update(
-        repr((FORMAT, sys.version, str(root), str(settings.timezone), settings.max_bytes)).encode()
+        repr((_FORMAT, sys.version, str(root), str(settings.timezone), settings.max_bytes)).encode()
     )
     return hasher.hexdigest()
 
@@ -95,7 +93,7 @@ class PostStore:
         self._saving = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
-        return open_database(self.path, schema=SCHEMA, version=FORMAT)
+        return open_database(self.path, schema=_SCHEMA, version=_FORMAT)
 
     # -- reading and writing --------------------------------------------------
 
