@@ -265,6 +265,10 @@ def _in_processes(
 ) -> tuple[list[Row], list[tuple[str, Rendered]]]:
     if processes == 1 or len(todo) < _PARALLEL_FROM or not _can_fork():
         return _render_chunk(app, destination, todo)
+    # A child forked while another thread is inside SQLite (the post store
+    # being written after the first read) inherits SQLite's locks held, and
+    # hangs on its first query of the rendered bodies: fork after that write.
+    app.extensions["blog"].folder.wait_until_stored()
     global _forked  # read by the forked workers, which inherit the loaded app
     _forked = (app, destination)
     chunks = [todo[start::processes] for start in range(processes)]

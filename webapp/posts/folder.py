@@ -101,9 +101,17 @@ class ContentFolder:
             if self._watcher is not None:
                 self._watcher.close()
                 self._watcher = None
-            if self._saver is not None:
-                self._saver.join(timeout=60)
-                self._saver = None
+            self._join_saver()
+
+    def wait_until_stored(self) -> None:
+        """Return once the post store (if one is being written) is complete."""
+        with self._lock:
+            self._join_saver()
+
+    def _join_saver(self) -> None:
+        if self._saver is not None:
+            self._saver.join(timeout=60)
+            self._saver = None
 
     # -- noticing changes -----------------------------------------------------
 
