@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from webapp.posts.render_store import rendered_path
+
 from . import hugo
 from .report import Report
 from .servers import PROJECT_ROOT
@@ -55,8 +57,9 @@ def measure(report: Report, size: int, work: Path) -> Exported:
     destination = work / f"export-{size}"
     shutil.rmtree(destination, ignore_errors=True)
     store = Path(site_env(content)["BLOG_POST_STORE"])
-    for path in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
-        path.unlink(missing_ok=True)  # no body rendered before: every one is rendered
+    for kept in (store, rendered_path(store)):  # no body rendered before: every one is rendered
+        for path in (kept, kept.with_name(kept.name + "-wal"), kept.with_name(kept.name + "-shm")):
+            path.unlink(missing_ok=True)
     full_s, _ = freeze(content, destination)
     files = sum(1 for path in destination.rglob("*") if path.is_file())
     # One edit to a post's body that is not the measured one, then export again.

@@ -147,10 +147,12 @@ def profile_export(report: Report, content: Path, destination: Path) -> None:
 
     from webapp import create_app
     from webapp.export import freeze_site
+    from webapp.posts.render_store import rendered_path
 
     store = destination.parent / f"{destination.name}-store.sqlite3"
-    for path in (store, store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
-        path.unlink(missing_ok=True)
+    for kept in (store, rendered_path(store)):
+        for path in (kept, kept.with_name(kept.name + "-wal"), kept.with_name(kept.name + "-shm")):
+            path.unlink(missing_ok=True)
     posts = sum(1 for _ in content.glob("*.md"))
     for label in ("no body rendered before", "the bodies in the post store"):
         shutil.rmtree(destination, ignore_errors=True)
