@@ -58,8 +58,9 @@ _inherited: list[object] = []
 def renderer_version(sanitize: bool) -> bytes:
     """Changes whenever the same text could render differently."""
     hasher = hashlib.blake2b(digest_size=16)
-    # Every module of the core that is not about reading files: over-counting
-    # only means rendering again after an upgrade.
+    # Every module of the core, those that read files too: over-counting only
+    # means rendering again after an upgrade. (Template code in a post is
+    # expanded while reading, so its text already holds the result.)
     for source in sorted(Path(__file__).parent.glob("*.py")):
         hasher.update(source.name.encode() + b"\0" + source.read_bytes())
     for package in _PACKAGES:
