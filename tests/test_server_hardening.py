@@ -195,12 +195,12 @@ def test_gunicorn_alone_is_held_by_a_few_slow_clients_per_thread(
 ) -> None:
     """Why the docs say gunicorn needs a buffering proxy in front: a slow client
     holds one of its threads for as long as it likes. Connections do not spread
-    evenly over the workers, so a few per thread make sure every thread is held."""
+    evenly over the workers, so several per thread make sure every thread is held."""
     workers, threads = 2, 4
     with gunicorn({**site, "THREADS": str(threads)}, workers=workers) as base:
         port = int(base.rsplit(":", 1)[1])
         warm_up(base + "/")
-        with held(open_connections(port, 4 * workers * threads, HALF_A_REQUEST)):
+        with held(open_connections(port, 8 * workers * threads, HALF_A_REQUEST)):
             time.sleep(1)
             assert seconds_to_answer(base + "/") == float("inf")
 

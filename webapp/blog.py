@@ -82,9 +82,10 @@ class Blog:
             snapshot = self.folder.snapshot()
             _log_start(snapshot.posts, snapshot.errors, content)
             # Rendered bodies no post has any more (edited, removed) go, once.
+            # Not a daemon: a process that exits soon after starting finishes first.
             bodies = [post.body for post in snapshot.posts]
             threading.Thread(
-                target=self.renderer.keep_only, args=(bodies,), name="render-store", daemon=True
+                target=self.renderer.keep_only, args=(bodies,), name="render-store"
             ).start()
             if config["INDEX_ON_START"]:
                 threading.Thread(target=self._index_posts, name="search-index", daemon=True).start()
