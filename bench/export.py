@@ -10,12 +10,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from webapp.posts.render_store import rendered_path
-
 from . import hugo
 from .report import Report
 from .servers import PROJECT_ROOT
-from .site import BENCH_POST, site_env, site_folder
+from .site import BENCH_POST, forget_store, site_env, site_folder
 
 
 @dataclass(frozen=True)
@@ -57,9 +55,7 @@ def measure(report: Report, size: int, work: Path) -> Exported:
     destination = work / f"export-{size}"
     shutil.rmtree(destination, ignore_errors=True)
     store = Path(site_env(content)["BLOG_POST_STORE"])
-    for kept in (store, rendered_path(store)):  # no body rendered before: every one is rendered
-        for path in (kept, kept.with_name(kept.name + "-wal"), kept.with_name(kept.name + "-shm")):
-            path.unlink(missing_ok=True)
+    forget_store(store)  # no body rendered before: every one is rendered
     full_s, _ = freeze(content, destination)
     files = sum(1 for path in destination.rglob("*") if path.is_file())
     # One edit to a post's body that is not the measured one, then export again.

@@ -147,12 +147,11 @@ def profile_export(report: Report, content: Path, destination: Path) -> None:
 
     from webapp import create_app
     from webapp.export import freeze_site
-    from webapp.posts.render_store import rendered_path
+
+    from .site import forget_store
 
     store = destination.parent / f"{destination.name}-store.sqlite3"
-    for kept in (store, rendered_path(store)):
-        for path in (kept, kept.with_name(kept.name + "-wal"), kept.with_name(kept.name + "-shm")):
-            path.unlink(missing_ok=True)
+    forget_store(store)
     posts = sum(1 for _ in content.glob("*.md"))
     for label in ("no body rendered before", "the bodies in the post store"):
         shutil.rmtree(destination, ignore_errors=True)

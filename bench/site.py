@@ -6,6 +6,7 @@ import random
 import re
 from pathlib import Path
 
+from webapp.posts.render_store import rendered_path
 from webapp.request_facts import PARTIAL_REQUEST_HEADERS
 
 from .sitegen import generate, post_text
@@ -45,3 +46,11 @@ def site_env(content: Path, **extra: str) -> dict[str, str]:
         "BLOG_PAGE_SIZE": "10",
         **extra,
     }
+
+
+def forget_store(store: Path) -> None:
+    """Remove a post store and its rendered bodies (with SQLite's journals):
+    the next start reads every file and renders every body."""
+    for kept in (store, rendered_path(store)):
+        for path in (kept, kept.with_name(kept.name + "-wal"), kept.with_name(kept.name + "-shm")):
+            path.unlink(missing_ok=True)
