@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .report import Report
-from .site import BENCH_POST, BENCH_TAG, PARTIAL
+from .site import BENCH_POST, BENCH_TAG, PARTIAL, forget_store
 
 
 @dataclass(frozen=True)
@@ -147,8 +147,6 @@ def profile_export(report: Report, content: Path, destination: Path) -> None:
 
     from webapp import create_app
     from webapp.export import freeze_site
-
-    from .site import forget_store
 
     store = destination.parent / f"{destination.name}-store.sqlite3"
     forget_store(store)
