@@ -102,3 +102,45 @@ def test_dotfiles_in_static_are_not_served(client: FlaskClient, tmp_path: Path) 
         assert client.get("/static/.secret-test-file").status_code == 404
     finally:
         hidden.unlink()
+
+
+def test_each_encoding_is_made_when_a_client_first_asks_for_it(
+    write_post: WritePost, client: FlaskClient
+) -> None:
+    write_post("a.md", body="Some text. " * 100)
+    responses = client.application.extensions["response_cache"]
+
+    def kept() -> dict[str, bytes]:
+        with client.application.test_request_context("/posts/a/"):
+            from webapp.caching import cache_key
+
+            key = cache_key()
+        assert key is not None
+        stored = responses.get(key)
+        assert stored is not None
+        return dict(stored.encoded)
+
+    plain = client.get("/posts/a/")
+    assert plain.headers["X-Cache"] == "miss"
+    assert kept() == {}  # nobody asked for it compressed: nothing compressed
+    for encoding in ("br", "gzip"):
+        packed = client.get("/posts/a/", headers={"Accept-Encoding": encoding})
+        assert packed.headers["X-Cache"] == "hit"
+        assert packed.headers["Content-Encoding"] == encoding
+        assert DECODE[encoding](packed.data) == plain.data
+    assert set(kept()) == {"br", "gzip"}
+    assert client.get("/posts/a/").data == plain.data
+
+
+def test_an_encoding_that_cannot_shrink_a_body_is_not_offered() -> None:
+    import random
+
+    from webapp.compression import choose_encoding, compress_one
+
+    noise = random.Random(1).randbytes(4000)
+    assert compress_one(b"x" * 100, "br") == b""  # too small to be worth a header
+    assert compress_one(noise, "gzip") == b""
+    assert compress_one(noise, "br") == b""
+    # Kept as tried-and-empty, it is never chosen: the body goes as it is.
+    assert choose_encoding("br, gzip", {"br": b"", "gzip": b""}) is None
+    assert choose_encoding("br, gzip", {"br": b"", "gzip": b"z"}) == "gzip"

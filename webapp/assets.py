@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import stat
 import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from flask import Flask, abort, current_app, request, url_for
+from flask import Flask, abort, current_app, has_request_context, request, url_for
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
 
@@ -60,18 +61,37 @@ class Assets:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder.resolve()
+        #: Names that may be served, by their path (a name that may not is None).
+        self._paths: dict[str, Path | None] = {}
+        #: URLs made by ``asset_url``, by script root, name and version.
+        self.urls: dict[tuple[str, str, str], str] = {}
+
+    def _path(self, filename: str) -> Path | None:
+        if filename in self._paths:
+            return self._paths[filename]
+        joined = safe_join(str(self.folder), filename)
+        path = None
+        if (
+            joined is not None
+            and "\x00" not in filename
+            and not any(part.startswith(".") for part in Path(filename).parts)
+        ):
+            path = Path(joined)
+        if len(self._paths) < 4096:  # names come from requests too: bounded
+            self._paths[filename] = path
+        return path
 
     def get(self, filename: str) -> Asset | None:
-        joined = safe_join(str(self.folder), filename)
-        if joined is None or "\x00" in filename:
+        path = self._path(filename)
+        if path is None:
             return None
-        path = Path(joined)
         try:
-            mtime = path.stat().st_mtime_ns
+            status = path.stat()
         except OSError:
             return None
-        if not path.is_file() or any(part.startswith(".") for part in Path(filename).parts):
+        if not stat.S_ISREG(status.st_mode):
             return None
+        mtime = status.st_mtime_ns
         asset = _loaded.get((path, mtime))
         if asset is not None:
             return asset
@@ -99,10 +119,19 @@ def _assets() -> Assets:
 
 def asset_url(filename: str) -> str:
     """The URL of a static file, versioned by its content."""
-    asset = _assets().get(filename)
+    assets = _assets()
+    asset = assets.get(filename)
     if asset is None:
         raise LookupError(f"static/{filename} does not exist")
-    return url_for("static", filename=filename, v=asset.version)
+    if not has_request_context():
+        return url_for("static", filename=filename, v=asset.version)
+    key = (request.script_root, filename, asset.version)
+    url = assets.urls.get(key)
+    if url is None:
+        url = url_for("static", filename=filename, v=asset.version)
+        if len(assets.urls) < 4096:
+            assets.urls[key] = url
+    return url
 
 
 def serve_asset(filename: str) -> Response:

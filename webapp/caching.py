@@ -18,8 +18,10 @@ view returned. Here a key covers everything that changes an answer:
   views whose answer depends on it (search) are not stored, so junk
   queries cannot fill the cache, and redirects and errors are never stored.
 
-Only 200 responses are stored: the body, its gzip and brotli encodings, the
-headers that never change for it, and an ETag, all computed once.
+Only 200 responses are stored: the body, the headers that never change for
+it, an ETag, and its brotli and gzip encodings, each made when a client first
+accepts it (a page no client has asked compressed costs no compression) and
+stored back beside the body.
 
 A cached page is answered before Flask routes the request at all: a small
 WSGI layer (``CachedResponses``) computes the same key from the raw request
@@ -51,7 +53,7 @@ from werkzeug.wrappers import Response
 
 from .blog import Blog, current_library
 from .cache_backends import Entry, RedisCache, RefusedValue, pack, refuse, safe_cache_type, unpack
-from .compression import choose_encoding, compress
+from .compression import choose_encoding, compress_one, wanted_encoding
 from .request_facts import VARY, Answering, not_modified, not_modified_headers
 from .security import HEADERS, security_headers
 from .site_version import site_version
@@ -256,10 +258,9 @@ class ResponseCache:
             headers.append(("Last-Modified", modified))
         return headers
 
-    def stored(self, response: Response, vary: str, *, encode: bool = True) -> Stored:
-        """What to keep of a view's 200 response: its body, encodings (unless not
-        ``encode``: for an answer that is neither kept nor asked for compressed),
-        fixed headers, ETag."""
+    def stored(self, response: Response, vary: str) -> Stored:
+        """What to keep of a view's 200 response: its body, fixed headers and
+        ETag; encodings are added as clients ask for them (``encoded_for``)."""
         body = response.get_data()
         headers = [
             (name, value)
@@ -268,7 +269,38 @@ class ResponseCache:
         ]
         headers += [("Vary", vary), *self.security_headers]
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-        return Stored(body, headers, etag, compress(body) if encode else {})
+        return Stored(body, headers, etag, {})
+
+    def encoded_for(self, environ: WSGIEnvironment, stored: Stored) -> Stored | None:
+        """stored with the encoding this request prefers added, if it lacks it
+        (None if nothing was added). An encoding not worth serving is kept as
+        empty, so it is tried once."""
+        wanted = wanted_encoding(environ.get("HTTP_ACCEPT_ENCODING"))
+        if wanted is None or wanted in stored.encoded:
+            return None
+        return stored._replace(
+            encoded={**stored.encoded, wanted: compress_one(stored.body, wanted)}
+        )
+
+    def respond(
+        self,
+        environ: WSGIEnvironment,
+        key: str | None,
+        stored: Stored,
+        library: Library,
+        now: datetime,
+        hit: bool,
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        """``answer``, after adding the encoding this client prefers to stored
+        if needed, and keeping that under key (if any) for the next client."""
+        grown = self.encoded_for(environ, stored)
+        if grown is not None:
+            stored = grown
+            if key is not None:
+                self.set(key, stored, self.timeout(library, now))
+        elif not hit and key is not None:
+            self.set(key, stored, self.timeout(library, now))
+        return self.answer(environ, stored, library, now, hit)
 
     def answer(
         self,
@@ -339,11 +371,10 @@ def cached_response(
                 if response.status_code != 200 or response.is_streamed:
                     response.headers.setdefault("Cache-Control", "no-cache")
                     return response
-                encode = key is not None or bool(request.headers.get("Accept-Encoding"))
-                stored = responses.stored(response, vary, encode=encode)
-                if key is not None:
-                    responses.set(key, stored, responses.timeout(library, g.now))
-            status, headers, body = responses.answer(request.environ, stored, library, g.now, hit)
+                stored = responses.stored(response, vary)
+            status, headers, body = responses.respond(
+                request.environ, key, stored, library, g.now, hit
+            )
             return current_app.response_class(body, status, headers)
 
         return wrapper
@@ -379,7 +410,7 @@ class CachedResponses:
         stored = responses.get(key) if key is not None else None
         if stored is None:
             return self.wsgi_app(environ, start_response)
-        status, headers, body = responses.answer(environ, stored, library, now, hit=True)
+        status, headers, body = responses.respond(environ, key, stored, library, now, hit=True)
         start_response(status, headers)
         return [body]
 

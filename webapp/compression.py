@@ -1,8 +1,9 @@
 """Compressing a response once and serving the encoding each client accepts.
 
-Bodies are compressed when they are stored (a cached page, a static file),
-never per request, so a cache hit costs no compression at all. Each
-encoding is its own representation with its own strong ETag, as HTTP asks.
+A body is compressed once per encoding, when a client first asks for that
+encoding (a cached page), or when first served (a static file); never per
+request, so a cache hit costs no compression at all. Each encoding is its
+own representation with its own strong ETag, as HTTP asks.
 """
 
 from __future__ import annotations
@@ -27,23 +28,36 @@ ACCEPT_ENCODING_LIMIT = 1024
 def compress(body: bytes, *, effort: str = "fast") -> dict[str, bytes]:
     """The encodings worth serving for body: ``{"br": ..., "gzip": ...}`` (maybe empty).
 
-    ``fast`` suits pages compressed on a cache miss (well under a
-    millisecond for a long post); ``best`` suits static files compressed once.
+    ``fast`` suits pages (about a millisecond each for a long post); ``best``
+    suits static files compressed once.
     """
+    variants = {name: compress_one(body, name, effort=effort) for name in ENCODINGS}
+    return {name: data for name, data in variants.items() if data}
+
+
+def compress_one(body: bytes, encoding: str, *, effort: str = "fast") -> bytes:
+    """body in one of ENCODINGS, or ``b""`` if that would not make it smaller."""
     if len(body) < MIN_SIZE:
-        return {}
-    quality = 11 if effort == "best" else 5
-    level = 9 if effort == "best" else 6
-    variants = {
-        "br": brotli.compress(body, quality=quality),
-        "gzip": gzip.compress(body, compresslevel=level, mtime=0),
-    }
-    return {name: data for name, data in variants.items() if len(data) < len(body)}
+        return b""
+    if encoding == "br":
+        data = brotli.compress(body, quality=11 if effort == "best" else 5)
+    elif encoding == "gzip":
+        data = gzip.compress(body, compresslevel=9 if effort == "best" else 6, mtime=0)
+    else:
+        raise ValueError(f"not an encoding this site makes: {encoding!r}")
+    return data if len(data) < len(body) else b""
+
+
+def wanted_encoding(accept_encoding: str | None) -> str | None:
+    """The one of ENCODINGS an Accept-Encoding header prefers, or None for
+    the body as it is (also when the header is absent)."""
+    return choose_encoding(accept_encoding, dict.fromkeys(ENCODINGS, b"-"))
 
 
 def choose_encoding(accept_encoding: str | None, variants: Mapping[str, bytes]) -> str | None:
     """The best of the variants an Accept-Encoding header accepts, or None for
-    the body as it is (also when the header is absent).
+    the body as it is (also when the header is absent). An empty variant is
+    one not worth serving.
 
     Only the header's first ACCEPT_ENCODING_LIMIT characters count, up to the
     last whole element: a cut "br;q=0" must not become a plain "br".
@@ -54,5 +68,6 @@ def choose_encoding(accept_encoding: str | None, variants: Mapping[str, bytes]) 
         accept_encoding = accept_encoding[: ACCEPT_ENCODING_LIMIT + 1]
         accept_encoding = accept_encoding[: max(accept_encoding.rfind(","), 0)]
     accepted = parse_accept_header(accept_encoding, Accept)
-    chosen = accepted.best_match([*ENCODINGS, "identity"], default="identity")
-    return chosen if chosen in variants else None
+    offered = [name for name in ENCODINGS if variants.get(name)]
+    chosen = accepted.best_match([*offered, "identity"], default="identity")
+    return chosen if chosen in offered else None
