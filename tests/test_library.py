@@ -52,6 +52,27 @@ def test_posts_newest_first(write_post: WritePost, make_folder: MakeFolder) -> N
     assert slugs(make_folder()) == ["new", "mid", "old"]
 
 
+def test_related_posts_share_the_most_tags_then_are_the_newest(
+    write_post: WritePost, make_folder: MakeFolder
+) -> None:
+    write_post("me.md", date="2021-01-01", tags="[a, b, c]")
+    write_post("one-old.md", date="2019-01-01", tags="[a]")
+    write_post("one-new.md", date="2024-01-01", tags="[c, z]")
+    write_post("two-old.md", date="2018-01-01", tags="[a, b]")
+    write_post("two-new.md", date="2020-01-01", tags="[b, c]")
+    write_post("three.md", date="2017-01-01", tags="[c, b, a]")
+    write_post("none.md", date="2025-01-01", tags="[z]")
+    library = make_folder().library(NOW)
+    me = library.get("me")
+    assert me is not None
+    related = [post.slug for post in library.related(me, limit=5)]
+    assert related == ["three", "two-new", "two-old", "one-new", "one-old"]
+    assert [post.slug for post in library.related(me)] == ["three", "two-new", "two-old"]
+    lonely = library.get("none")
+    assert lonely is not None
+    assert [post.slug for post in library.related(lonely)] == ["one-new"]
+
+
 def test_reads_subfolders_and_ignores_dotfiles_and_other_files(
     write_post: WritePost, content_dir: Path, make_folder: MakeFolder
 ) -> None:

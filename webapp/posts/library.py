@@ -68,6 +68,8 @@ class Library:
         )
         if same_tags and "_tags" in known:
             library.__dict__["_tags"] = self._tags
+        if same_tags and "_tag_positions" in known:  # posts keep their places
+            library.__dict__["_tag_positions"] = self._tag_positions
         if same_tags and "_by_tag" in known:
             by_tag = dict(self._by_tag)
             swap = dict(replaced)
@@ -165,16 +167,28 @@ class Library:
     def _positions(self) -> dict[str, int]:
         return {post.slug: index for index, post in enumerate(self.posts)}
 
+    @cached_property
+    def _tag_positions(self) -> dict[str, tuple[int, ...]]:
+        """Each tag's posts as places in ``posts`` (newest first)."""
+        position = self._positions
+        return {
+            slug: tuple(position[post.slug] for post in posts)
+            for slug, posts in self._by_tag.items()
+        }
+
     def related(self, post: Post, limit: int = 3) -> list[Post]:
         """Other posts sharing the most tags with this one (ties: the newest)."""
-        shared: Counter[str] = Counter()
-        for tag in post.tags:
-            for other in self._by_tag.get(tag.slug, ()):
-                if other.slug != post.slug:
-                    shared[other.slug] += 1
-        position = self._positions
-        best = heapq.nsmallest(limit, shared, key=lambda slug: (-shared[slug], position[slug]))
-        return [self.posts[position[slug]] for slug in best]
+        shared: Counter[int] = Counter()
+        for tag in post.tags:  # counted in C, by place: a tag has thousands of posts
+            shared.update(self._tag_positions.get(tag.slug, ()))
+        shared.pop(self._positions.get(post.slug, -1), None)
+        best: list[int] = []
+        for count in range(max(shared.values(), default=0), 0, -1):
+            tier = [place for place, n in shared.items() if n == count]
+            best += heapq.nsmallest(limit - len(best), tier)  # the newest of the tier
+            if len(best) >= limit:
+                break
+        return [self.posts[place] for place in best]
 
     def archive(self, tz: tzinfo) -> list[tuple[int, list[tuple[int, list[Post]]]]]:
         """Posts by year, then month (in tz), newest first: [(2024, [(8, [...]), ...]), ...]."""
