@@ -33,7 +33,8 @@ def init_templating(app: Flask) -> None:
 def compile_templates(app: Flask) -> threading.Thread:
     """Compile every template in the background, so that no reader's first
     request to a kind of page waits for Jinja to compile it (a tenth of a
-    second or more for the post page with its macros)."""
+    second or more for the post page with its macros); then build the
+    indexes of the posts a post page uses."""
 
     def compile_all() -> None:
         for name in app.jinja_env.list_templates():
@@ -41,6 +42,10 @@ def compile_templates(app: Flask) -> threading.Thread:
                 app.jinja_env.get_template(name)
             except Exception:  # the request that needs it reports it too
                 log.exception("template %s does not compile", name)
+        try:
+            app.extensions["blog"].library().warm()
+        except Exception:  # the request that needs them reports it too
+            log.exception("could not index the posts ahead of the first request")
 
     thread = threading.Thread(target=compile_all, name="compile-templates", daemon=True)
     thread.start()
