@@ -289,9 +289,12 @@ def test_a_process_that_exits_right_after_starting_finishes_the_store(
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    # Complete: no journal is left behind (and, nothing rendered, no file of
-    # rendered bodies: tidying it waits until a server has run a while).
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "posts.sqlite3"]
+    # Complete: no journal of either file is left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "content",
+        "posts.rendered.sqlite3",
+        "posts.sqlite3",
+    ]
     rewrite_keeping_stat(content_dir / "post-7.md", post_text(title="Post X", body=long_body))
     assert titles(start(content_dir, store))["post-7"] == "Post 7"
 

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import HTMX_PARTIAL, WritePost, parse
-from webapp.posts import Renderer, render_store
+from webapp.posts import Renderer
 from webapp.posts.render_store import StoredRenderer, decode, encode, rendered_path
 
 BODY = """\
@@ -54,13 +54,6 @@ def rows(store: Path) -> int:
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     return tmp_path / "state" / "posts.sqlite3"
-
-
-@pytest.fixture(autouse=True)
-def tidy_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tidy as soon as an app starts, however recently the store was tidied."""
-    monkeypatch.setattr(render_store, "TIDY_DELAY", 0.0)
-    monkeypatch.setattr(render_store, "TIDY_INTERVAL", 0.0)
 
 
 def test_a_restarted_server_serves_a_post_without_rendering_it_again(
@@ -155,35 +148,6 @@ def test_rows_no_post_uses_are_removed_at_start(
     path.unlink()
     settle(make_app(POST_STORE=str(store)))
     assert rows(store) == 2
-
-
-def test_of_several_workers_starting_together_one_tidies(
-    write_post: WritePost,
-    make_app: Callable[..., Flask],
-    store: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    path = write_post("notes.md", title="Notes", body=BODY)
-    first = make_app(POST_STORE=str(store))
-    settle(first)
-    first.test_client().get("/posts/notes/")
-    path.write_text(path.read_text().replace("the note", "the edited note"))
-    monkeypatch.setattr(render_store, "TIDY_INTERVAL", 60.0)
-    with sqlite3.connect(rendered_path(store)) as db:
-        db.execute("UPDATE tidied SET at = 0")  # the last tidy, long ago
-    tidied: list[int] = []
-    real = render_store.StoredRenderer.keep_only
-
-    def counting(self: render_store.StoredRenderer, bodies: Any) -> int:
-        tidied.append(real(self, bodies))
-        return tidied[-1]
-
-    monkeypatch.setattr(render_store.StoredRenderer, "keep_only", counting)
-    for _ in range(3):  # workers of one server, started together
-        settle(make_app(POST_STORE=str(store)))
-    assert len(tidied) == 1  # one worker tidied; the others saw it had
-    assert tidied[0] >= 1  # the edited body's old rows
-    assert rows(store) == 0
 
 
 def test_the_store_off_means_nothing_kept(

@@ -81,9 +81,12 @@ class Blog:
             # folder is read when first needed, and `blog check` reports alone.)
             snapshot = self.folder.snapshot()
             _log_start(snapshot.posts, snapshot.errors, content)
-            # Rendered bodies no post has any more (edited, removed) go, in
-            # one worker, once the first readers have been answered.
-            self.renderer.tidy_later(lambda: [post.body for post in self.folder.snapshot().posts])
+            # Rendered bodies no post has any more (edited, removed) go, once.
+            # Not a daemon: a process that exits soon after starting finishes first.
+            bodies = [post.body for post in snapshot.posts]
+            threading.Thread(
+                target=self.renderer.keep_only, args=(bodies,), name="render-store"
+            ).start()
             if config["INDEX_ON_START"]:
                 threading.Thread(target=self._index_posts, name="search-index", daemon=True).start()
         app.extensions["blog"] = self

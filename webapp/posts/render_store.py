@@ -16,15 +16,12 @@ read, never code; the file is opened as ``sqlite`` describes (private to
 this user). It is a file of its own, not a table of the post store's, so
 that a worker saving thousands of posts at start (which holds the store's
 write lock for seconds) never holds up a reader's first view. Anything unexpected (no store, a busy
-or damaged file, a foreign row) means rendering, never an error. Rows no
-current post uses are removed by one worker of a serving process, half a
-minute after it starts (``tidy_later``): not while the first readers of a
-deploy are being answered, and not once per worker.
+or damaged file, a foreign row) means rendering, never an error. A
+serving process removes, once at start, the rows no current post uses.
 """
 
 from __future__ import annotations
 
-import atexit
 import functools
 import hashlib
 import importlib.metadata
@@ -33,7 +30,6 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -47,16 +43,8 @@ log = logging.getLogger(__name__)
 #: Libraries whose version can change a rendered body.
 _PACKAGES = ("Markdown", "pymdown-extensions", "Pygments", "nh3")
 
-_SCHEMA = (
-    "CREATE TABLE rendered (key BLOB PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE tidied (at REAL NOT NULL)"
-)
-_FORMAT = 2
-
-#: Seconds after a server starts before its rendered rows are tidied.
-TIDY_DELAY = 30.0
-#: A tidy this recent (by any process) makes another one unnecessary.
-TIDY_INTERVAL = 60.0
+_SCHEMA = "CREATE TABLE rendered (key BLOB PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
+_FORMAT = 1
 
 #: Kinds of row: a whole body, or a summary (the first paragraph as text).
 _BODY, _SUMMARY = b"b", b"s"
@@ -174,25 +162,6 @@ class _Table:
         except sqlite3.Error as error:  # busy or full: rendered again next time
             log.debug("could not keep a rendered post in %s: %s", self.path, error)
 
-    def claim_tidy(self) -> bool:
-        """Whether this process should tidy now: no process did in the last
-        TIDY_INTERVAL seconds (recorded, so the other workers skip theirs)."""
-        db = self._db()
-        if db is None:
-            return False
-        try:
-            with db:
-                db.execute("BEGIN IMMEDIATE")
-                row = db.execute("SELECT max(at) FROM tidied").fetchone()
-                if row[0] is not None and time.time() - float(row[0]) < TIDY_INTERVAL:
-                    return False
-                db.execute("DELETE FROM tidied")
-                db.execute("INSERT INTO tidied VALUES (?)", (time.time(),))
-        except (sqlite3.Error, TypeError, ValueError) as error:
-            log.debug("could not claim the tidying of %s: %s", self.path, error)
-            return False
-        return True
-
     def keep_only(self, keys: Iterable[bytes]) -> int:
         """Remove every row but these; how many were removed."""
         db = self._db()
@@ -282,31 +251,3 @@ class StoredRenderer:
             return 0
         keys = (self.key(kind, body) for body in bodies for kind in (_BODY, _SUMMARY))
         return self._table.keep_only(keys)
-
-    def tidy_later(self, bodies: Callable[[], Iterable[str]], delay: float | None = None) -> None:
-        """In ``delay`` seconds (TIDY_DELAY), keep only the rows of ``bodies()``,
-        unless another process did so in the last TIDY_INTERVAL seconds.
-
-        A process leaving before then skips it; one leaving during it waits
-        for it to finish, so no half-done transaction is left behind.
-        """
-        if self._table is None:
-            return
-        table = self._table
-        stop = threading.Event()
-        busy = threading.Lock()
-
-        def tidy() -> None:
-            if stop.wait(TIDY_DELAY if delay is None else delay):
-                return
-            with busy:
-                if not stop.is_set() and table.claim_tidy():
-                    self.keep_only(bodies())
-
-        def leaving() -> None:
-            stop.set()
-            with busy:  # a tidy under way finishes first
-                pass
-
-        atexit.register(leaving)
-        threading.Thread(target=tidy, name="render-store", daemon=True).start()
