@@ -66,6 +66,98 @@ def decode(
     return Post(**values, **functions)  # type: ignore[arg-type]
 
 
+#: The fields a store row keeps in columns of their own, in column order
+#: (``published`` only when its zone is a plain offset: see ``row``).
+COLUMNS = ("slug", "title", "published", "source", "tags", "digest", "body_line", "draft")
+_DEFAULTS: dict[str, object] = {
+    f.name: f.default
+    for f in dataclasses.fields(Post)
+    if f.name in _STORED_SET and f.default is not dataclasses.MISSING
+}
+
+
+def row(post: Post) -> tuple[object, ...]:
+    """The post as a store row: ``COLUMNS``, then the JSON (``encode``) of
+    the other fields that differ from their defaults. TypeError if a value
+    cannot be represented."""
+    zone = _encode_zone(post.published.tzinfo)
+    plain = post.published.fold == 0 and isinstance(zone, dict) and "offset" in zone
+    published = post.published.isoformat() if plain else None
+    tags = [part for tag in post.tags if type(tag) is Tag for part in (tag.slug, tag.name)]
+    if len(tags) != 2 * len(post.tags):
+        raise TypeError("a tag that is not a Tag cannot be stored")
+    skip = {"body", *COLUMNS} - ({"published"} if published is None else set())
+    rest = {
+        name: _encode(getattr(post, name))
+        for name in STORED
+        if name not in skip and not _is_default(name, getattr(post, name))
+    }
+    columns = (
+        post.slug,
+        post.title,
+        published,
+        str(post.source),
+        json.dumps(tags, ensure_ascii=False),
+        post.digest,
+        post.body_line,
+        post.draft,
+    )
+    text = json.dumps(rest, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return (*columns, text)
+
+
+def _is_default(name: str, value: object) -> bool:
+    default = _DEFAULTS.get(name, dataclasses.MISSING)
+    if name == "extra":
+        default = {}
+    return type(value) is type(default) and value == default
+
+
+def from_row(
+    columns: tuple[object, ...],
+    text: object,
+    body: object,
+    tags: dict[tuple[str, str], Tag],
+    **functions: Callable[[str], Any] | None,
+) -> Post:
+    """The post ``row`` wrote, with ``renderer`` and ``summarizer`` as given;
+    ``tags`` shares equal tags between posts. ValueError (or TypeError,
+    KeyError) for anything ``row`` would not write: every value is checked."""
+    if len(columns) != len(COLUMNS) or type(text) is not str:
+        raise ValueError("not a stored post")
+    fields = _DECODER.decode(text)
+    if type(fields) is not dict or not fields.keys() <= _STORED_SET:
+        raise ValueError("not a stored post")
+    values: dict[str, object] = dict(_DEFAULTS)
+    values["extra"] = {}
+    for name, value in fields.items():
+        values[name] = value if type(value) in _PLAIN else _decode(value)
+    slug, title, published, source, tag_text, digest, body_line, draft = columns
+    if (published is None) != ("published" in fields) or type(tag_text) is not str:
+        raise ValueError("not a stored post")
+    if published is not None:
+        if type(published) is not str:
+            raise ValueError("stored post has a bad published")
+        values["published"] = moment = datetime.fromisoformat(published)
+        if type(moment.tzinfo) is not timezone:
+            raise ValueError("stored post has a bad published")
+    parts = _DECODER.decode(tag_text)
+    if type(parts) is not list or len(parts) % 2 or not all(type(p) is str for p in parts):
+        raise ValueError("stored post has bad tags")
+    pairs = zip(parts[::2], parts[1::2], strict=True)
+    values["tags"] = tuple(tags.get(pair) or tags.setdefault(pair, Tag(*pair)) for pair in pairs)
+    if type(source) is not str or type(draft) is not int or draft not in (0, 1):
+        raise ValueError("not a stored post")
+    values.update(
+        slug=slug, title=title, source=PurePosixPath(source), digest=digest,
+        body_line=body_line, draft=bool(draft), body=body,
+    )  # fmt: skip
+    for name, check in _FIELD_CHECKS.items():
+        if not check(values[name]):
+            raise ValueError(f"stored post has a bad {name}")
+    return Post(**values, **functions)  # type: ignore[arg-type]
+
+
 def _no_constant(name: str) -> object:
     raise ValueError(f"{name} is not stored as a bare constant")
 
@@ -98,6 +190,7 @@ _FIELD_CHECKS: dict[str, Callable[[object], bool]] = {
     "body": _is(str),
     "tags": _is_tuple_of(Tag),
     "summary_text": _is(str, None),
+    "redirect_to": _is(str, None),
     "draft": _is(bool),
     "updated": _is(datetime, None),
     "aliases": _is_tuple_of(str),

@@ -10,10 +10,13 @@ before. Writing touches only the rows that changed, in a background thread,
 so a worker serving its first requests is never held up by it, and
 workers starting together leave the work to whichever writes first.
 
-Rows hold JSON that only ever becomes plain values (strings, numbers,
-dates, tags, warnings: see ``postjson``), never code, beside the body as
-plain text in a column of its own (decoding it as a JSON string was a
-third of a restart at 10,000 posts), and the file
+Rows hold plain values only, never code: the fields every post has
+(slug, title, date, tags...) in columns of their own, the others that
+differ from their defaults as JSON that only ever becomes plain values
+(strings, numbers, dates, tags, warnings: see ``postjson``), and the body
+as plain text (decoding every field from one JSON document per post, the
+body included, was most of a restart at 10,000 posts). Every value read
+is checked for its type before a post is built from it. The file
 is opened as ``private`` describes: in a folder that only this user (or
 root) can change, without following links, and made 0600. A store is also
 used only if it was written by this very reader: the fingerprint covers
@@ -40,7 +43,7 @@ from pathlib import Path
 
 from . import migration, postjson, reader
 from .migration.siteroot import find_site
-from .models import Post
+from .models import Post, Tag
 from .reader import ReaderSettings
 from .sqlite import NotPrivate, open_database
 
@@ -48,8 +51,10 @@ log = logging.getLogger(__name__)
 
 StatKey = tuple[int, int, int]
 
-_FORMAT = 5
+_FORMAT = 6
 
+#: The fields every post has in columns of their own (``postjson.COLUMNS``),
+#: then ``post``: the JSON of the others that differ from their defaults.
 _SCHEMA = """
 CREATE TABLE about (fingerprint TEXT NOT NULL);
 CREATE TABLE posts (
@@ -57,10 +62,19 @@ CREATE TABLE posts (
     mtime_ns INTEGER NOT NULL,
     size INTEGER NOT NULL,
     inode INTEGER NOT NULL,
+    slug TEXT NOT NULL,
+    title TEXT NOT NULL,
+    published TEXT,
+    source TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    body_line INTEGER NOT NULL,
+    draft INTEGER NOT NULL,
     post TEXT NOT NULL,
     body TEXT NOT NULL
 ) WITHOUT ROWID;
 """
+_COLUMNS = ", ".join(postjson.COLUMNS)
 
 
 def fingerprint(root: Path, settings: ReaderSettings) -> str:
@@ -106,14 +120,20 @@ class PostStore:
                 about = db.execute("SELECT fingerprint FROM about").fetchone()
                 if about is None or about[0] != self._fingerprint:
                     return {}  # written by another version or with other settings
-                rows = db.execute("SELECT path, mtime_ns, size, inode, post, body FROM posts")
-                for path, mtime_ns, size, inode, text, body in rows:
+                rows = db.execute(
+                    f"SELECT path, mtime_ns, size, inode, {_COLUMNS}, post, body FROM posts"
+                )
+                tags: dict[tuple[str, str], Tag] = {}
+                renderer, summarizer = self.settings.renderer, self.settings.summarizer
+                for path, mtime_ns, size, inode, *columns, text, body in rows:
                     try:
-                        post = postjson.decode(
+                        post = postjson.from_row(
+                            tuple(columns),
                             text,
-                            {"body": body},
-                            renderer=self.settings.renderer,
-                            summarizer=self.settings.summarizer,
+                            body,
+                            tags,
+                            renderer=renderer,
+                            summarizer=summarizer,
                         )
                     except Exception:  # one damaged row: that file is read again
                         continue
@@ -159,15 +179,15 @@ class PostStore:
                     if known.get(path) == key:
                         continue  # already there (perhaps from another worker)
                     try:
-                        text = postjson.encode(post, omit=("body",))
+                        values = postjson.row(post)
                     except (TypeError, ValueError) as error:
                         # A value front matter gave that JSON cannot hold: read this file next time.
                         log.info("not storing %s: %s", post.source, error)
                         db.execute("DELETE FROM posts WHERE path = ?", (path,))
                         continue
                     db.execute(
-                        "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?)",
-                        (path, *key, text, post.body),
+                        f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * 14)})",
+                        (path, *key, *values, post.body),
                     )
         finally:
             db.close()
