@@ -166,6 +166,39 @@ def test_a_damaged_row_costs_only_its_own_file(
     assert titles(start(content_dir, store)) == {"a": "Alfie", "b": "Bravo"}
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "published = 'yesterday'",
+        "published = NULL",
+        "tags = '[\"essay\"]'",
+        "tags = x'00'",
+        "slug = x'37'",
+        "draft = 2",
+        "post = '{\"redirect_to\": 5}'",
+        'post = \'{"colour": "red"}\'',
+        "body = x'deadbeef'",
+    ],
+)
+def test_a_restart_with_a_damaged_column_reads_that_file_again(
+    write_post: WritePost, content_dir: Path, tmp_path: Path, damage: str
+) -> None:
+    store = tmp_path / "posts.sqlite3"
+    dated = "2024-08-08T09:30:00+02:00"  # a plain offset: the date has a column of its own
+    write_post("a.md", title="Alpha", date=dated, tags=["essay"])
+    write_post("b.md", title="Bravo")
+    start(content_dir, store)
+    with contextlib.closing(sqlite3.connect(store)) as db, db:
+        assert db.execute("SELECT published FROM posts WHERE path LIKE '%a.md'").fetchone()[0]
+        db.execute(f"UPDATE posts SET {damage} WHERE path LIKE '%a.md'")
+    rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfie", date=dated, tags=["essay"]))
+    rewrite_keeping_stat(content_dir / "b.md", post_text(title="Bobby"))
+    snapshot = start(content_dir, store)
+    assert titles(snapshot) == {"a": "Alfie", "b": "Bravo"}
+    alfie = next(post for post in snapshot.posts if post.slug == "a")
+    assert [tag.slug for tag in alfie.tags] == ["essay"]
+
+
 def _writable_by_others(tmp_path: Path, make_store: Callable[[Path], None]) -> Path:
     store = tmp_path / "posts.sqlite3"
     make_store(store)
