@@ -150,6 +150,27 @@ def test_rows_no_post_uses_are_removed_at_start(
     assert rows(store) == 2
 
 
+def test_pruning_is_done_once_per_content_whichever_process_asks(store: Path) -> None:
+    def bodies(*texts: str) -> Any:
+        yield from texts
+        hashed.append(texts)
+
+    hashed: list[tuple[str, ...]] = []
+    one = StoredRenderer(Renderer(cache_size=0), rendered_path(store))
+    other = StoredRenderer(Renderer(cache_size=0), rendered_path(store))
+    assert one.keep_only(bodies(BODY), "first") == 0
+    assert hashed == []  # nothing rendered yet: no body needed hashing
+    one(BODY), one("Old body."), one.summary(BODY)
+    # Another worker (or a restart) with the same posts leaves the rows alone...
+    assert other.keep_only(bodies(BODY), "first") == 0
+    assert hashed == [] and rows(store) == 3
+    # ...and posts that changed since mean one clean-up, by whichever asks first.
+    assert other.keep_only(bodies(BODY), "second") == 1
+    assert one.keep_only(bodies(BODY), "second") == 0
+    assert hashed == [(BODY,)] and rows(store) == 2
+    assert other(BODY) == one(BODY)
+
+
 def test_the_store_off_means_nothing_kept(
     write_post: WritePost, make_app: Callable[..., Flask], tmp_path: Path
 ) -> None:

@@ -81,11 +81,15 @@ class Blog:
             # folder is read when first needed, and `blog check` reports alone.)
             snapshot = self.folder.snapshot()
             _log_start(snapshot.posts, snapshot.errors, content)
-            # Rendered bodies no post has any more (edited, removed) go, once.
-            # Not a daemon: a process that exits soon after starting finishes first.
+            # Rendered bodies no post has any more (edited, removed) go, once
+            # per content (not again by the other workers, nor on a restart
+            # with the same posts). Not a daemon: a process that exits soon
+            # after starting finishes first.
             bodies = [post.body for post in snapshot.posts]
             threading.Thread(
-                target=self.renderer.keep_only, args=(bodies,), name="render-store"
+                target=self.renderer.keep_only,
+                args=(bodies, snapshot.digest),
+                name="render-store",
             ).start()
             if config["INDEX_ON_START"]:
                 threading.Thread(target=self._index_posts, name="search-index", daemon=True).start()

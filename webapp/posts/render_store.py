@@ -17,7 +17,11 @@ this user). It is a file of its own, not a table of the post store's, so
 that a worker saving thousands of posts at start (which holds the store's
 write lock for seconds) never holds up a reader's first view. Anything unexpected (no store, a busy
 or damaged file, a foreign row) means rendering, never an error. A
-serving process removes, once at start, the rows no current post uses.
+serving process removes, once at start, the rows no current post uses,
+unless that was done already for the same content (the file remembers the
+content digest it was last pruned for): finding the rows to keep means
+hashing every body, most of a second of CPU at 10,000 posts, which the
+workers of a restarted server need for their first answers.
 """
 
 from __future__ import annotations
@@ -43,8 +47,11 @@ log = logging.getLogger(__name__)
 #: Libraries whose version can change a rendered body.
 _PACKAGES = ("Markdown", "pymdown-extensions", "Pygments", "nh3")
 
-_SCHEMA = "CREATE TABLE rendered (key BLOB PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
-_FORMAT = 1
+_SCHEMA = """
+CREATE TABLE rendered (key BLOB PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE pruned (content TEXT NOT NULL);
+"""
+_FORMAT = 2
 
 #: Kinds of row: a whole body, or a summary (the first paragraph as text).
 _BODY, _SUMMARY = b"b", b"s"
@@ -162,12 +169,25 @@ class _Table:
         except sqlite3.Error as error:  # busy or full: rendered again next time
             log.debug("could not keep a rendered post in %s: %s", self.path, error)
 
-    def keep_only(self, keys: Iterable[bytes]) -> int:
-        """Remove every row but these; how many were removed."""
+    def keep_only(self, keys: Iterable[bytes], content: str | None = None) -> int:
+        """Remove every row but these; how many were removed. With ``content``
+        (a digest of the posts), nothing is done (nor ``keys`` consumed) when
+        the file was pruned for that content already, by this process or
+        another; otherwise it is claimed for it first, so that workers
+        starting together do the work once."""
         db = self._db()
         if db is None:
             return 0
         try:
+            if content is not None:
+                with db:
+                    db.execute("BEGIN IMMEDIATE")
+                    if db.execute("SELECT 1 FROM pruned WHERE content = ?", (content,)).fetchone():
+                        return 0
+                    db.execute("DELETE FROM pruned")
+                    db.execute("INSERT INTO pruned VALUES (?)", (content,))
+                    if db.execute("SELECT 1 FROM rendered LIMIT 1").fetchone() is None:
+                        return 0  # nothing rendered yet (a first start): no body to hash
             with db:
                 db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key BLOB PRIMARY KEY)")
                 db.execute("DELETE FROM keep")
@@ -245,9 +265,10 @@ class StoredRenderer:
         self._table.put(key, json.dumps(text, ensure_ascii=False))
         return text
 
-    def keep_only(self, bodies: Iterable[str]) -> int:
-        """Forget every stored body and summary but those of ``bodies``."""
+    def keep_only(self, bodies: Iterable[str], content: str | None = None) -> int:
+        """Forget every stored body and summary but those of ``bodies``; with
+        ``content`` (the posts' digest), only if not done for it already."""
         if self._table is None:
             return 0
         keys = (self.key(kind, body) for body in bodies for kind in (_BODY, _SUMMARY))
-        return self._table.keep_only(keys)
+        return self._table.keep_only(keys, content)
