@@ -72,6 +72,8 @@ def test_names_that_are_not_markdown_posts() -> None:
     assert is_markdown_name("post.MARKDOWN")
     assert not is_markdown_name("post.txt")
     assert not is_markdown_name("markdown")  # no suffix at all
+    assert not is_markdown_name(".md") and not is_markdown_name("post.md.")  # a dotfile; no suffix
+    assert is_markdown_name("a.b.Md") and is_markdown_name("..md") and is_markdown_name("a/b.mkd")
     assert is_bundle_index("index.markdown") and is_bundle_index("index.mdown")
     assert not is_bundle_index("index.html") and not is_bundle_index("indexes.md")
 

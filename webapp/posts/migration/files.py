@@ -36,7 +36,12 @@ SITE_TOOLING_FOLDERS = frozenset(
 
 def is_markdown_name(name: str) -> bool:
     """Whether a file name has one of the Markdown suffixes posts use."""
-    return PurePosixPath(name).suffix.lower() in MARKDOWN_SUFFIXES
+    if "/" in name:
+        return PurePosixPath(name).suffix.lower() in MARKDOWN_SUFFIXES
+    # A plain name, as a folder listing gives (twice for every file at each
+    # start): its suffix as PurePosixPath.suffix finds it, without building one.
+    dot = name.rfind(".")
+    return 0 < dot < len(name) - 1 and name[dot:].lower() in MARKDOWN_SUFFIXES
 
 
 def is_bundle_index(name: str) -> bool:
