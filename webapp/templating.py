@@ -30,13 +30,24 @@ def init_templating(app: Flask) -> None:
     app.context_processor(_site_context)
 
 
-def compile_templates(app: Flask) -> threading.Thread:
+def compile_templates(app: Flask, *, delay: float = 5.0) -> threading.Thread:
     """Compile every template in the background, so that no reader's first
     request to a kind of page waits for Jinja to compile it (a tenth of a
     second or more for the post page with its macros); then build the
-    indexes of the posts a post page uses."""
+    indexes of the posts a post page uses.
+
+    The thread starts once this process has answered its first
+    request (or after ``delay`` seconds with none): compiling them all takes
+    a few tenths of a second of CPU, which would otherwise be taken from
+    the start-up and the first answer."""
+    answered = threading.Event()
+
+    @app.teardown_request
+    def _answered(_error: BaseException | None) -> None:
+        answered.set()
 
     def compile_all() -> None:
+        answered.wait(delay)
         for name in app.jinja_env.list_templates():
             try:
                 app.jinja_env.get_template(name)
