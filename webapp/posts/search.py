@@ -315,15 +315,20 @@ def _ranking_sql(query: Query) -> str:
         if query.settled
         else ""
     )
+    # Each table's matches are read once and joined to "documents" by its key
+    # (a join of the two match lists to each other took time in the square of
+    # their length). Ties go to the older post.
     return f"""
-        WITH whole AS (SELECT rowid, rank FROM words WHERE words MATCH :whole),
-             typed AS (SELECT rowid, rank FROM prefixes WHERE prefixes MATCH :prefix)
-        SELECT documents.id, documents.slug,
-               CASE WHEN whole.rowid IS NULL THEN 'prefixes' ELSE 'words' END
-        FROM documents
-        LEFT JOIN whole ON whole.rowid = documents.id
-        LEFT JOIN typed ON typed.rowid = documents.id
+        WITH whole AS MATERIALIZED (SELECT rowid, rank FROM words WHERE words MATCH :whole)
+        SELECT documents.id, documents.slug, found.found_in
+        FROM (
+            SELECT rowid, rank, 'words' AS found_in FROM whole
+            UNION ALL
+            SELECT rowid, rank, 'prefixes' FROM prefixes WHERE prefixes MATCH :prefix
+        ) AS found
+        JOIN documents ON documents.id = found.rowid
         WHERE {visible}
-          AND (whole.rowid IS NOT NULL OR (typed.rowid IS NOT NULL {settled}))
-        ORDER BY coalesce(whole.rank, typed.rank)
+          AND (found.found_in = 'words'
+               OR (documents.id NOT IN (SELECT rowid FROM whole) {settled}))
+        ORDER BY found.rank, documents.id
     """
