@@ -13,6 +13,7 @@ import html
 import sqlite3
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from .sqlite import open_database
 __all__ = ["MAX_QUERY_CHARS", "Hit", "Results", "SearchIndex", "plain_text"]
 
 _START, _END = "\x02", "\x03"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Two tables over the same text. "words" stems (a search for "caches" finds
 # "cache") for whole words; "prefixes" does not, for the word being typed:
@@ -40,6 +41,10 @@ SCHEMA_VERSION = 5
 # parts are in the "parts" column. Code blocks have a column of their own.
 _COLUMNS = "title, tags, body, code, parts"
 _TOKENS = "unicode61 remove_diacritics 2 tokenchars '_'"
+# The text is kept once, in "texts" (apart from "documents", which every
+# search reads whole); both tables index it without a copy of their own
+# (external content), and are given the same values on insert and delete.
+_CONTENT = "content = 'texts', content_rowid = 'id'"
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,
@@ -49,13 +54,15 @@ CREATE TABLE IF NOT EXISTS documents (
     published REAL NOT NULL,  -- Unix time: hidden until then
     draft INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS texts (id INTEGER PRIMARY KEY, {_COLUMNS});
 CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(
-    {_COLUMNS}, tokenize = "porter {_TOKENS}"
+    {_COLUMNS}, tokenize = "porter {_TOKENS}", {_CONTENT}
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS prefixes USING fts5(
-    {_COLUMNS}, tokenize = "{_TOKENS}",
-    -- Index short prefixes so "ca" is as fast as "cache".
-    prefix = '2 3 4 5 6'
+    {_COLUMNS}, tokenize = "{_TOKENS}", {_CONTENT},
+    -- Index short prefixes, which match the most words, so "ca" is as fast
+    -- as "cache" (a longer prefix reads the few words it matches).
+    prefix = '2 3'
 );
 -- Rank by BM25: a title match is worth ten body matches, a tag five.
 INSERT INTO words (words, rank) VALUES ('rank', 'bm25(10.0, 5.0, 1.0, 1.0, 0.5)');
@@ -165,31 +172,44 @@ class SearchIndex:
             stale = [
                 (i,) for s, (i, d) in indexed.items() if s not in wanted or wanted[s].digest != d
             ]
-            db.executemany("DELETE FROM words WHERE rowid = ?", stale)
-            db.executemany("DELETE FROM prefixes WHERE rowid = ?", stale)
+            # External content: each table is told the text it indexed, to remove it.
+            for table in ("words", "prefixes"):
+                db.executemany(
+                    f"INSERT INTO {table} ({table}, rowid, {_COLUMNS})"
+                    f" SELECT 'delete', id, {_COLUMNS} FROM texts WHERE id = ?",
+                    stale,
+                )
+            db.executemany("DELETE FROM texts WHERE id = ?", stale)
             db.executemany("DELETE FROM documents WHERE id = ?", stale)
-            for source, post in wanted.items():
-                if source in indexed and indexed[source][1] == post.digest:
-                    continue
-                cursor = db.execute(
-                    "INSERT INTO documents (source, digest, slug, published, draft)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (source, post.digest, post.slug, post.published.timestamp(), post.draft),
-                )
-                tags = " ".join(tag.name for tag in post.tags)
-                text = plain_text(post.body)
-                row = (
-                    cursor.lastrowid,
-                    post.title,
-                    tags,
-                    text.prose,
-                    text.code,
-                    " ".join(filter(None, (identifier_parts(post.title), text.parts))),
-                )
-                for table in ("words", "prefixes"):
-                    db.execute(
-                        f"INSERT INTO {table} (rowid, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", row
+            changed = [
+                (source, post)
+                for source, post in wanted.items()
+                if source not in indexed or indexed[source][1] != post.digest
+            ]
+            (last,) = db.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()
+            batches = [
+                list(enumerate(changed[start : start + _BATCH], last + 1 + start))
+                for start in range(0, len(changed), _BATCH)
+            ]
+            # Two cores: one thread extracts the next batch's text (Python) while
+            # this one indexes the last (SQLite, which lets go of the GIL).
+            with ThreadPoolExecutor(1, thread_name_prefix="search-text") as pool:
+                for rows in pool.map(_rows, batches):
+                    db.executemany(
+                        "INSERT INTO documents (id, source, digest, slug, published, draft)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        (document for document, _ in rows),
                     )
+                    db.executemany(
+                        f"INSERT INTO texts (id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                        (text for _, text in rows),
+                    )
+                    for table in ("words", "prefixes"):
+                        db.execute(
+                            f"INSERT INTO {table} (rowid, {_COLUMNS})"
+                            f" SELECT id, {_COLUMNS} FROM texts WHERE id >= ?",
+                            (rows[0][0][0],),
+                        )
 
     def search(
         self, text: str, *, now: datetime, drafts: bool = False, limit: int = 10, offset: int = 0
@@ -252,6 +272,24 @@ class SearchIndex:
             self._local = threading.local()
 
 
+_BATCH = 100
+
+
+def _rows(
+    batch: list[tuple[int, tuple[str, Post]]],
+) -> list[tuple[tuple[object, ...], tuple[object, ...]]]:
+    """Each post's rows in "documents" (where it comes from, when it shows)
+    and in "texts" (what is searched), under the id given."""
+    rows: list[tuple[tuple[object, ...], tuple[object, ...]]] = []
+    for id_, (source, post) in batch:
+        text = plain_text(post.body)
+        document = (id_, source, post.digest, post.slug, post.published.timestamp(), post.draft)
+        tags = " ".join(tag.name for tag in post.tags)
+        parts = " ".join(filter(None, (identifier_parts(post.title), text.parts)))
+        rows.append((document, (id_, post.title, tags, text.prose, text.code, parts)))
+    return rows
+
+
 def _marked(text: str) -> str:
     """Escape text for HTML, then turn the match markers into <mark> elements."""
     return html.escape(text).replace(_START, "<mark>").replace(_END, "</mark>")
@@ -277,15 +315,20 @@ def _ranking_sql(query: Query) -> str:
         if query.settled
         else ""
     )
+    # Each table's matches are read once and joined to "documents" by its key
+    # (a join of the two match lists to each other took time in the square of
+    # their length). Ties go to the older post.
     return f"""
-        WITH whole AS (SELECT rowid, rank FROM words WHERE words MATCH :whole),
-             typed AS (SELECT rowid, rank FROM prefixes WHERE prefixes MATCH :prefix)
-        SELECT documents.id, documents.slug,
-               CASE WHEN whole.rowid IS NULL THEN 'prefixes' ELSE 'words' END
-        FROM documents
-        LEFT JOIN whole ON whole.rowid = documents.id
-        LEFT JOIN typed ON typed.rowid = documents.id
+        WITH whole AS MATERIALIZED (SELECT rowid, rank FROM words WHERE words MATCH :whole)
+        SELECT documents.id, documents.slug, found.found_in
+        FROM (
+            SELECT rowid, rank, 'words' AS found_in FROM whole
+            UNION ALL
+            SELECT rowid, rank, 'prefixes' FROM prefixes WHERE prefixes MATCH :prefix
+        ) AS found
+        JOIN documents ON documents.id = found.rowid
         WHERE {visible}
-          AND (whole.rowid IS NOT NULL OR (typed.rowid IS NOT NULL {settled}))
-        ORDER BY coalesce(whole.rank, typed.rank)
+          AND (found.found_in = 'words'
+               OR (documents.id NOT IN (SELECT rowid FROM whole) {settled}))
+        ORDER BY found.rank, documents.id
     """

@@ -32,7 +32,10 @@ class SearchText:
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+_FENCE_MARK = re.compile(r"```|~~~")
+# Patterns below start with a literal or a set of characters, which the
+# engine looks for before trying the rest (much faster over long texts).
+_INLINE_CODE = re.compile(r"(``*)(.+?)\1", re.DOTALL)
 _MARKUP = [
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: keep the alt text
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: keep the words
@@ -40,32 +43,27 @@ _MARKUP = [
     (re.compile(r"<[^>]+>"), " "),  # raw HTML tags
     (re.compile(r"^\s{0,3}(#{1,6}|>|[-*+]|\d+[.)])\s+", re.MULTILINE), ""),  # block markers
 ]
-# Emphasis marks, but not an underscore inside a word (snake_case stays whole).
-# (The lookahead only lets the engine skip quickly to a "*" or "_".)
-_EMPHASIS = re.compile(r"(?=[*_])(?:\*+|(?<![A-Za-z0-9])_+|_+(?![A-Za-z0-9]))")
+# Emphasis marks, but not an underscore inside a word (snake_case stays whole):
+# runs of "*", runs of "_" after no letter or digit, and before none.
+_EMPHASIS = re.compile(r"\*\**|_(?<![A-Za-z0-9]_)_*|__*(?![A-Za-z0-9])")
 _WORD = re.compile(r"\w+")
 # Where an identifier splits: underscores, and lower-to-upper or letter/digit changes.
 _SPLIT = re.compile(r"_+|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)")
-#: Where in a text a word could split (every word that splits holds one).
-_SPLIT_POINT = re.compile(r"_|[a-z][A-Z]|[A-Z][A-Z][a-z]|[A-Za-z]\d")
+#: Where in a text a word could split (every word that splits holds one): an
+#: underscore, a digit after a letter, a capital after a small letter, or a
+#: capital before a capital and a small letter. (It starts at "_", an ASCII
+#: digit or capital, or any non-ASCII character, which may be a digit: a set
+#: the engine checks much faster than one holding every Unicode digit.)
+_SPLIT_POINT = re.compile(
+    r"[_0-9A-Z\x80-\U0010ffff]"
+    r"(?:(?<=_)|(?<=[A-Za-z]\d)|(?<=[a-z][A-Z])|(?<=[A-Z])(?=[A-Z][a-z]))"
+)
 
 
 def extract(markdown: str) -> SearchText:
     """Split a post's Markdown into prose (markup removed, words kept apart) and code."""
-    prose: list[str] = []
-    code: list[str] = []
-    fence: str | None = None
-    for line in markdown.splitlines():
-        opened = _FENCE.match(line)
-        if fence is None and opened:
-            fence = opened.group(1)
-        elif fence is not None and line.strip().startswith(fence[0] * len(fence)):
-            fence = None
-        elif fence is not None:
-            code.append(line)
-        else:
-            prose.append(line)
-    text = "\n".join(prose)
+    prose, code = _split_fences("\n".join(markdown.splitlines()))
+    text = "".join(prose)
     for pattern, replacement in _MARKUP:
         text = pattern.sub(replacement, text)
     # Inline code keeps its characters; only the prose around it loses emphasis marks.
@@ -77,8 +75,39 @@ def extract(markdown: str) -> SearchText:
         if i % 3 != 1
     ]
     plain = " ".join("".join(cleaned).split())
-    source = " ".join(code)
-    return SearchText(plain, " ".join(source.split()), identifier_parts(plain + " " + source))
+    source = " ".join(" ".join(code).split())
+    return SearchText(plain, source, identifier_parts(plain + " " + source))
+
+
+def _split_fences(text: str) -> tuple[list[str], list[str]]:
+    """The runs of lines outside fenced code blocks, and those inside them.
+
+    Only the lines holding ``` or ~~~ after nothing but spaces can open or
+    close a block; the rest is copied by the run.
+    """
+    runs: tuple[list[str], list[str]] = ([], [])
+    fence: str | None = None
+    start = 0  # where the current run starts
+    line_end = -1
+    for mark in _FENCE_MARK.finditer(text):
+        if mark.start() < line_end:
+            continue  # a line already looked at
+        begin = text.rfind("\n", 0, mark.start()) + 1
+        line_end = text.find("\n", mark.start()) % (len(text) + 1)  # -1: the text's end
+        if text[begin : mark.start()].strip():
+            continue
+        line = text[begin:line_end]
+        if fence is None and (opened := _FENCE.match(line)):
+            fence = opened.group(1)
+        elif fence is not None and line.strip().startswith(fence[0] * len(fence)):
+            fence = None
+        else:
+            continue
+        # The run before this line ends; the other kind starts after it.
+        runs[fence is None].append(text[start:begin])
+        start = line_end + 1
+    runs[fence is not None].append(text[start:])
+    return runs
 
 
 def identifier_parts(text: str) -> str:
