@@ -1,7 +1,7 @@
 """``flask blog freeze OUT/``: the whole site as static files, fragments included.
 
 Each page the live site serves is requested from the application itself
-(through Flask's test client, so the bytes are those the live site sends)
+(as a WSGI server asks it, so the bytes are those the live site sends)
 and written where a static server looks for it: ``/tags/essay/`` becomes
 ``tags/essay/index.html``. A post's footnote fragments (most of the files)
 are its footnote view's answers, asked for without a request each. Fragment
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, url_for
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from .blog import get_blog
 from .posts import Library, Post
@@ -287,12 +288,11 @@ def _render_in_worker(todo: list[_Task]) -> list[Row]:
 def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[Row]:
     """Write each task's answer; return its rows.
 
-    Pages go through the whole application (Flask's test client). A post's
+    Pages go through the whole application, as a server asks it. A post's
     footnote fragments, most of the site's files, are its view's answers
     too, asked for directly, in one htmx request context per post: the
     fragment's body is the view's text, which no layer around it changes.
     """
-    client = app.test_client()
     base_url = _base_url(app)
     footnote = inspect.unwrap(app.view_functions["partials.footnote"])
     folders: set[Path] = set()
@@ -304,12 +304,10 @@ def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[Row]
 
     for task in todo:
         headers = PARTIAL_REQUEST_HEADERS if task.fragment else {}
-        response = client.get(task.url, base_url=base_url, headers=headers)
-        status = 404 if task.file == NOT_FOUND_PAGE else 200
-        if response.status_code != status:
-            raise RuntimeError(f"{task.url} answered {response.status_code} while exporting")
-        write(task.file, response.get_data(), task.depends_on)
-        response.close()  # a bundle file's answer holds the file open until closed
+        status, content = _get(app, task.url, base_url, headers)
+        if status != (404 if task.file == NOT_FOUND_PAGE else 200):
+            raise RuntimeError(f"{task.url} answered {status} while exporting")
+        write(task.file, content, task.depends_on)
         if task.footnotes_of is None:
             continue
         with app.test_request_context(task.url, base_url=base_url, headers=PARTIAL_REQUEST_HEADERS):
@@ -320,6 +318,23 @@ def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[Row]
                 html = footnote(slug=post.slug, footnote_id=note.id)
                 write(_file_for(url), html.encode(), task.depends_on)
     return done
+
+
+def _get(app: Flask, url: str, base_url: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """The status and body of the application's answer to a GET, as a server
+    would ask (the environ Flask's test client builds, without its cookies
+    and response objects)."""
+    environ = EnvironBuilder(
+        path=url, base_url=base_url, headers=list(headers.items())
+    ).get_environ()
+    body, status, _ = run_wsgi_app(app, environ)
+    try:
+        content = b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()  # a bundle file's answer holds the file open until closed
+    return int(status.split(" ", 1)[0]), content
 
 
 def _copy_static(app: Flask, destination: Path, wanted: dict[str, str]) -> tuple[int, int]:
