@@ -254,3 +254,33 @@ def test_without_a_file_it_is_the_plain_renderer(tmp_path: Path) -> None:
     stored = StoredRenderer(Renderer(cache_size=0), None)
     assert stored(BODY) == Renderer(cache_size=0)(BODY)
     assert stored.keep_only([BODY]) == 0
+
+
+def test_a_restarted_server_serves_a_feed_without_rewriting_its_entries(
+    write_post: WritePost,
+    make_app: Callable[..., Flask],
+    store: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import webapp.feeds
+
+    write_post("notes.md", title="Notes", body=BODY + "\n[A link](/posts/other/)\n")
+    first = make_app(POST_STORE=str(store), SITE_URL="https://blog.example")
+    settle(first)
+    feed = first.test_client().get("/feed.xml").get_data()
+    assert b"https://blog.example/posts/other/" in feed
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the entry was made again")
+
+    restarted = make_app(POST_STORE=str(store), SITE_URL="https://blog.example")
+    settle(restarted)
+    with monkeypatch.context() as patch:
+        patch.setattr(webapp.feeds, "portable_html", refuse)
+        assert restarted.test_client().get("/feed.xml").get_data() == feed
+    # Moved to another address, the site's feed links there.
+    moved = make_app(POST_STORE=str(store), SITE_URL="https://moved.example")
+    settle(moved)
+    entry = moved.test_client().get("/feed.xml").get_data()
+    assert b"https://moved.example/posts/other/" in entry
+    assert b"https://blog.example/posts/other/" not in entry

@@ -140,3 +140,26 @@ def test_an_export_leaves_the_response_cache_as_it_was(
     for url in ("/", "/posts/p/", "/tags/essay/", "/feed.xml"):
         assert client.get(url).headers["X-Cache"] == "miss", url
         assert client.get(url).headers["X-Cache"] == "hit", url
+
+
+def test_an_export_in_processes_without_a_post_store_equals_one_in_one_process(
+    write_post: Any, make_app: Any, tmp_path: Path
+) -> None:
+    """Enough posts for the export to fork; bodies rendered in one process are
+    shared with the others through a file of the export's own."""
+    from webapp.export import freeze_site
+
+    for number in range(40):
+        body = f"Post {number} says a thing.[^1]\n\n[^1]: A note on post {number}.\n"
+        write_post(f"post-{number}.md", title=f"Post {number}", body=body, tags=["one", "two"])
+    app = make_app(POST_STORE="off")
+    together, apart = tmp_path / "together", tmp_path / "apart"
+    freeze_site(app, together, processes=1)
+    report = freeze_site(app, apart, processes=2)
+    assert report.written > 64
+    files = sorted(path.relative_to(together) for path in together.rglob("*") if path.is_file())
+    assert files == sorted(path.relative_to(apart) for path in apart.rglob("*") if path.is_file())
+    for file in files:
+        assert (together / file).read_bytes() == (apart / file).read_bytes(), file
+    note = page(apart / "posts/post-7/footnotes/1/index.html")
+    assert "A note on post 7." in note.get_text()

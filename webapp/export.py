@@ -1,12 +1,14 @@
 """``flask blog freeze OUT/``: the whole site as static files, fragments included.
 
 Each page the live site serves is requested from the application itself
-(through Flask's test client, so the bytes are those the live site sends)
+(as a WSGI server asks it, so the bytes are those the live site sends)
 and written where a static server looks for it: ``/tags/essay/`` becomes
-``tags/essay/index.html``. Fragment URLs are requested as htmx requests
-them, so ``partials/…`` and ``posts/<slug>/footnotes/<id>/`` hold fragments
-and tag filtering and footnote popovers work from any static host. Search
-needs the application, so an exported site has none.
+``tags/essay/index.html``. A post's footnote fragments (most of the files)
+are its footnote view's answers, asked for without a request each. Fragment
+URLs are requested as htmx requests them, so ``partials/…`` and
+``posts/<slug>/footnotes/<id>/`` hold fragments and tag filtering and
+footnote popovers work from any static host. Search needs the application,
+so an exported site has none.
 
 The export keeps a manifest (``.marginalia-export``, JSON): for each file,
 a digest of what its content depends on (the posts it shows, the names of
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 import multiprocessing
 import os
@@ -29,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, url_for
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from .blog import get_blog
 from .posts import Library, Post
 from .posts.bundles import bundle_folder, open_bundle_file
-from .posts.models import Rendered
 from .posts.render_store import StoredRenderer
 from .request_facts import PARTIAL_REQUEST_HEADERS
 from .site_urls import SiteURL, site_urls
@@ -79,6 +82,7 @@ def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) 
     marker = destination / MARKER
     if destination.exists() and any(destination.iterdir()) and not marker.exists():
         raise ValueError(f"{destination} is not empty and is not an export; choose another folder")
+    fresh = not destination.exists() or not any(destination.iterdir())
     destination.mkdir(parents=True, exist_ok=True)
     manifest = _read_manifest(marker)
     notes_below = _by_prefix(manifest, "footnotes/")
@@ -117,7 +121,7 @@ def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) 
     static_written, static_unchanged = _copy_static(app, destination, wanted)
     written += static_written
     unchanged += static_unchanged
-    removed = _remove_extra(destination, wanted)
+    removed = 0 if fresh else _remove_extra(destination, wanted)
     _write_if_changed(destination / MARKER, json.dumps(wanted, sort_keys=True).encode())
     return Report(written=written, unchanged=unchanged, removed=removed)
 
@@ -138,12 +142,17 @@ def site_outputs(app: Flask, library: Library) -> Iterator[Output]:
     feed_length = int(app.config["FEED_LENGTH"])
     root = get_blog().folder.root
 
+    frames: dict[str | None, str] = {}  # each listing's frame, for all its pages
+
     def listing(url: SiteURL, posts: tuple[Post, ...]) -> Output:
         page = int(url.values.get("page", 1))
         shown = posts[(page - 1) * size : page * size]
-        narrower = [(post.slug, [tag.slug for tag in post.tags]) for post in posts]
-        facts = [_post_facts(post) for post in shown]
-        return _output(url, listing_frame, len(posts), narrower, facts)
+        tags = url.values.get("tags")
+        frame = frames.get(tags)
+        if frame is None:
+            narrower = [(post.slug, [tag.slug for tag in post.tags]) for post in posts]
+            frame = frames[tags] = _digest(listing_frame, len(posts), narrower)
+        return _output(url, frame, [_post_facts(post) for post in shown])
 
     # Footnote fragments are written with their post's page, once its body is rendered.
     for url in site_urls(library, size, root, footnotes=False):
@@ -220,6 +229,8 @@ def _base_url(app: Flask) -> str:
 
 
 Row = tuple[str, str, bool]  # a file, its inputs' digest, whether its bytes changed
+#: Tasks a worker takes at a time: small enough to keep both busy to the end.
+_BATCH = 16
 
 
 def _render_all(
@@ -227,60 +238,38 @@ def _render_all(
 ) -> list[Row]:
     """Render and write each task; return a Row for each file.
 
-    Post pages come first, spread over the processes, each body rendered
-    once; their HTML comes back to this process, so the processes forked
-    next for listings and feeds (which show the same bodies) inherit it
-    instead of rendering the bodies again.
+    Post pages come first, spread over processes forked once the app and
+    its posts are loaded, each body rendered once and kept in the post
+    store; listings and feeds (which show the same bodies) come after and
+    take the bodies from there. Without a post store (``BLOG_POST_STORE=off``)
+    a private one lasts for the export.
     """
     processes = processes or os.cpu_count() or 1
+    if processes == 1 or len(todo) < _PARALLEL_FROM or not _can_fork():
+        return _render_chunk(app, destination, todo)
     posts = [task for task in todo if task.footnotes_of is not None]
     rest = [task for task in todo if task.footnotes_of is None]
     renderer: StoredRenderer = app.extensions["blog"].renderer
-    rendered: dict[str, Rendered] = {}
-    plain_render = renderer.render
-
-    def render(body: str) -> Rendered:
-        found = rendered.get(body)
-        if found is None:
-            found = rendered[body] = plain_render(body)
-        return found
-
-    renderer.render = render  # type: ignore[assignment]
-    try:
-        rows, bodies = _in_processes(app, destination, posts, processes)
-        with app.test_request_context(base_url=_base_url(app)):
-            library = get_blog().library()
-            for slug, html in bodies:
-                post = library.get(slug)
-                if post is not None:
-                    rendered[post.body] = html
-        more, _ = _in_processes(app, destination, rest, processes)
-    finally:
-        renderer.render = plain_render
-    return rows + more
+    with renderer.shared():
+        return _in_processes(app, destination, posts, processes) + _in_processes(
+            app, destination, rest, processes
+        )
 
 
-def _in_processes(
-    app: Flask, destination: Path, todo: list[_Task], processes: int
-) -> tuple[list[Row], list[tuple[str, Rendered]]]:
-    if processes == 1 or len(todo) < _PARALLEL_FROM or not _can_fork():
-        return _render_chunk(app, destination, todo)
+def _in_processes(app: Flask, destination: Path, todo: list[_Task], processes: int) -> list[Row]:
     # A child forked while another thread is inside SQLite (the post store
     # being written after the first read) inherits SQLite's locks held, and
     # hangs on its first query of the rendered bodies: fork after that write.
     app.extensions["blog"].folder.wait_until_stored()
     global _forked  # read by the forked workers, which inherit the loaded app
     _forked = (app, destination)
-    chunks = [todo[start::processes] for start in range(processes)]
+    batches = [todo[start : start + _BATCH] for start in range(0, len(todo), _BATCH)]
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            results = pool.map(_render_in_worker, chunks)
+            results = list(pool.imap_unordered(_render_in_worker, batches))
     finally:
         _forked = None
-    return (
-        [row for rows, _ in results for row in rows],
-        [body for _, bodies in results for body in bodies],
-    )
+    return [row for rows in results for row in rows]
 
 
 _forked: tuple[Flask, Path] | None = None
@@ -290,43 +279,62 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _render_in_worker(todo: list[_Task]) -> tuple[list[Row], list[tuple[str, Rendered]]]:
+def _render_in_worker(todo: list[_Task]) -> list[Row]:
     assert _forked is not None
     app, destination = _forked
     return _render_chunk(app, destination, todo)
 
 
-def _render_chunk(
-    app: Flask, destination: Path, todo: list[_Task]
-) -> tuple[list[Row], list[tuple[str, Rendered]]]:
-    """Write each task's answer; return its rows and the posts' bodies rendered on the way."""
-    client = app.test_client()
-    base_url = _base_url(app)
-    done: list[Row] = []
-    bodies: list[tuple[str, Rendered]] = []
+def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[Row]:
+    """Write each task's answer; return its rows.
 
-    def write(task: _Task) -> None:
-        headers = PARTIAL_REQUEST_HEADERS if task.fragment else {}
-        response = client.get(task.url, base_url=base_url, headers=headers)
-        status = 404 if task.file == NOT_FOUND_PAGE else 200
-        if response.status_code != status:
-            raise RuntimeError(f"{task.url} answered {response.status_code} while exporting")
-        content = response.get_data()
-        response.close()  # a bundle file's answer holds the file open until closed
-        changed = _write_if_changed(destination / task.file, content)
-        done.append((task.file, task.depends_on, changed))
+    Pages go through the whole application, as a server asks it. A post's
+    footnote fragments, most of the site's files, are its view's answers
+    too, asked for directly, in one htmx request context per post: the
+    fragment's body is the view's text, which no layer around it changes.
+    """
+    base_url = _base_url(app)
+    footnote = inspect.unwrap(app.view_functions["partials.footnote"])
+    folders: set[Path] = set()
+    done: list[Row] = []
+
+    def write(file: str, content: bytes, depends_on: str) -> None:
+        changed = _write_if_changed(destination / file, content, folders)
+        done.append((file, depends_on, changed))
 
     for task in todo:
-        write(task)
-        if task.footnotes_of is not None:
-            with app.test_request_context(base_url=base_url):
-                post = get_blog().library().get(task.footnotes_of)
-                assert post is not None, task.url
-                bodies.append((post.slug, post.rendered))
-                for note in post.rendered.footnotes:
-                    url = url_for("partials.footnote", slug=post.slug, footnote_id=note.id)
-                    write(_Task(_file_for(url), url, task.depends_on, True, None))
-    return done, bodies
+        headers = PARTIAL_REQUEST_HEADERS if task.fragment else {}
+        status, content = _get(app, task.url, base_url, headers)
+        if status != (404 if task.file == NOT_FOUND_PAGE else 200):
+            raise RuntimeError(f"{task.url} answered {status} while exporting")
+        write(task.file, content, task.depends_on)
+        if task.footnotes_of is None:
+            continue
+        with app.test_request_context(task.url, base_url=base_url, headers=PARTIAL_REQUEST_HEADERS):
+            post = get_blog().library().get(task.footnotes_of)
+            assert post is not None, task.url
+            for note in post.rendered.footnotes:
+                url = url_for("partials.footnote", slug=post.slug, footnote_id=note.id)
+                html = footnote(slug=post.slug, footnote_id=note.id)
+                write(_file_for(url), html.encode(), task.depends_on)
+    return done
+
+
+def _get(app: Flask, url: str, base_url: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    """The status and body of the application's answer to a GET, as a server
+    would ask (the environ Flask's test client builds, without its cookies
+    and response objects)."""
+    environ = EnvironBuilder(
+        path=url, base_url=base_url, headers=list(headers.items())
+    ).get_environ()
+    body, status, _ = run_wsgi_app(app, environ)
+    try:
+        content = b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()  # a bundle file's answer holds the file open until closed
+    return int(status.split(" ", 1)[0]), content
 
 
 def _copy_static(app: Flask, destination: Path, wanted: dict[str, str]) -> tuple[int, int]:
@@ -348,12 +356,16 @@ def _copy_static(app: Flask, destination: Path, wanted: dict[str, str]) -> tuple
     return written, unchanged
 
 
-def _write_if_changed(path: Path, content: bytes) -> bool:
+def _write_if_changed(path: Path, content: bytes, folders: set[Path] | None = None) -> bool:
+    """Write content unless the file holds it already; ``folders`` are known to exist."""
     try:
         if path.stat().st_size == len(content) and path.read_bytes() == content:
             return False
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if folders is None or path.parent not in folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if folders is not None:
+                folders.add(path.parent)
     path.write_bytes(content)
     return True
 

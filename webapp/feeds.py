@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from . import urls
 from .assets import asset_url
-from .blog import current_library
+from .blog import current_library, get_blog
 from .caching import cached_response
 from .listing import canonical_tag_path, parse_tags
 from .posts import Post, PostError, Tag
@@ -76,7 +79,7 @@ def _feed(posts: Sequence[Post], tags: tuple[Tag, ...]) -> Response:
         if post.summary:
             entry.summary(post.summary)
         try:
-            entry.content(_entry_html(post.html, url, bool(config["SANITIZE"])), type="html")
+            entry.content(_entry_html(post, url, bool(config["SANITIZE"])), type="html")
         except PostError as error:  # one broken post must not take the feed with it
             log.error("%s", error)
         for tag in library.display_tags(post):
@@ -91,10 +94,23 @@ def _feed(posts: Sequence[Post], tags: tuple[Tag, ...]) -> Response:
     return Response(body, content_type="application/xml; charset=utf-8")
 
 
+#: The code that makes a feed entry's HTML from a post's, beyond what the
+#: renderer's version covers: entries kept in the post store follow it.
+_ENTRY_CODE = hashlib.blake2b(
+    Path(__file__).read_bytes() + Path(urls.__file__).read_bytes(), digest_size=16
+).digest()
+
+
 @functools.lru_cache(maxsize=256)
-def _entry_html(html: str, url: str, sanitized: bool) -> str:
+def _entry_html(post: Post, url: str, sanitized: bool) -> str:
     """A post's HTML as a feed carries it: no sidenotes, links absolute
     (and sanitised, last, on the exact HTML the feed carries). Kept for the
-    newest posts, which every feed of their tags repeats."""
-    content = portable_html(html, url, drop=is_sidenote)
-    return sanitize(content, feed=True) if sanitized else content
+    newest posts, which every feed of their tags repeats, and in the post
+    store beside the post's rendered body."""
+
+    def make() -> str:
+        content = portable_html(post.html, url, drop=is_sidenote)
+        return sanitize(content, feed=True) if sanitized else content
+
+    recipe = _ENTRY_CODE + (b"sanitized" if sanitized else b"as written")
+    return get_blog().renderer.feed_entry(post.body, url, recipe, make)

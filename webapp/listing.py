@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, get_template_attribute, render_template, request, url_for
 from markupsafe import Markup
 
 from .posts import Library, Post, Tag, TagCount
@@ -155,4 +155,23 @@ def tag_filter(library: Library, selected: Sequence[Tag]) -> Markup:
         if sum(map(len, kept.values())) + len(html) > _TAG_FILTERS_KEPT:
             kept.clear()
         kept[key] = html
+    return html
+
+
+#: Post summaries kept per app (each shows in several listings: its tags'
+#: pages and the index, and each page's fragment); past this many, made afresh.
+_SUMMARIES_KEPT = 20_000
+
+
+def post_summary(post: Post, library: Library) -> Markup:
+    """A post as listings show it (the ``post_summary`` macro), rendered once per
+    version of the posts and mount point, however many listings show it."""
+    kept: dict[tuple[object, ...], Markup] = current_app.extensions.setdefault("summaries", {})
+    key = (library.version, post.slug, request.script_root)
+    html = kept.get(key)
+    if html is None:
+        if len(kept) >= _SUMMARIES_KEPT:
+            kept.clear()
+        macro = get_template_attribute("macros.html", "post_summary")
+        html = kept[key] = Markup(macro(post, library))
     return html

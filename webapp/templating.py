@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from .blog import current_library, get_blog
-from .listing import listing_url, tag_filter
+from .listing import listing_url, post_summary, tag_filter
 from .seo import blog_posting
 from .urls import absolute_path, absolute_url
 
@@ -24,6 +24,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_filter(month_name)
     app.add_template_global(listing_url)
     app.add_template_global(tag_filter)
+    app.add_template_global(post_summary, name="cached_post_summary")
     app.add_template_global(absolute_url)
     app.add_template_global(absolute_path)
     app.add_template_global(blog_posting)

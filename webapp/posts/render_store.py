@@ -26,6 +26,7 @@ workers of a restarted server need for their first answers.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.metadata
@@ -33,8 +34,9 @@ import json
 import logging
 import os
 import sqlite3
+import tempfile
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +56,7 @@ CREATE TABLE pruned (content TEXT NOT NULL);
 _FORMAT = 2
 
 #: Kinds of row: a whole body, or a summary (the first paragraph as text).
-_BODY, _SUMMARY = b"b", b"s"
+_BODY, _SUMMARY, _FEED = b"b", b"s", b"f"
 
 #: Connections a process inherited from its parent across a fork: SQLite's
 #: own must not be used or closed in the child, so they are kept, unused.
@@ -265,10 +267,45 @@ class StoredRenderer:
         self._table.put(key, json.dumps(text, ensure_ascii=False))
         return text
 
+    def feed_entry(self, body: str, url: str, recipe: bytes, make: Callable[[], str]) -> str:
+        """A body's HTML as a feed carries it (``make()``), kept beside the body:
+        one per body, for the latest ``url`` and ``recipe`` (a digest of the
+        code and settings ``make`` uses, which the renderer's version does not cover)."""
+        if self._table is None:
+            return make()
+        key = self.key(_FEED, body)
+        made_for = [url, recipe.hex()]
+        stored = self._table.get(key)
+        if stored is not None:
+            try:
+                value = json.loads(stored)
+            except ValueError:
+                value = None
+            if type(value) is list and value[:2] == made_for and type(value[-1]) is str:
+                return value[-1]
+        html = make()
+        self._table.put(key, json.dumps([*made_for, html], ensure_ascii=False))
+        return html
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        """Share bodies between processes for a while: through the store file,
+        or without one through a private file that lasts as long."""
+        if self._table is not None:
+            yield
+            return
+        with tempfile.TemporaryDirectory(prefix="marginalia-") as folder:  # made 0700
+            self._table = _Table(Path(folder) / "rendered.sqlite3")
+            try:
+                yield
+            finally:
+                self._table = None
+
     def keep_only(self, bodies: Iterable[str], content: str | None = None) -> int:
-        """Forget every stored body and summary but those of ``bodies``; with
+        """Forget every stored body, summary and feed entry but those of ``bodies``; with
         ``content`` (the posts' digest), only if not done for it already."""
         if self._table is None:
             return 0
-        keys = (self.key(kind, body) for body in bodies for kind in (_BODY, _SUMMARY))
+        kinds = (_BODY, _SUMMARY, _FEED)
+        keys = (self.key(kind, body) for body in bodies for kind in kinds)
         return self._table.keep_only(keys, content)
