@@ -26,10 +26,12 @@ class Facts:
 #: machine; {names} are filled from the same run's Facts.
 WHY_MISSED = {
     "start-up": "Start-up: on a first start every worker reads and parses every post"
-    " before it answers ({load_s:.1f} s for {posts:,} posts in one process; the profile"
-    " of loading them below shows where), and on two cores the workers compete with"
-    " each other and with the server's own start. A restart takes unchanged posts"
-    " from the post store instead ({stored_s:.2f} s in one process).",
+    " before it answers ({load_s:.1f} s for {posts:,} posts in one process; YAML is about"
+    " a third, the rest reading, field checks and migration rules, the profile of loading"
+    " them below shows where), and on two cores the workers compete with each other and"
+    " with the server's own start. A restart takes unchanged posts from the post store"
+    " instead ({stored_s:.2f} s in one process), after importing Flask, Jinja and the"
+    " application (about 0.6 s of CPU per worker).",
     "Markdown": "Markdown: Python-Markdown with no extensions already takes"
     " {bare_ms:.1f} ms for this post; the per-extension table above shows what each"
     " extension the site needs adds.",
@@ -37,8 +39,9 @@ WHY_MISSED = {
     " rendered the body yet, so the request renders it (the Markdown row), then builds"
     " the page and caches it.",
     "first view of a post after a restart": "First view after a restart: the body comes"
-    " from the post store, but the page is still built from its template, compressed"
-    " and cached, while the new workers read the store and compile their templates.",
+    " from the render store, but the page is still built from its template and cached,"
+    " in the seconds when the new workers compile their templates after their first"
+    " answer; a request that reaches a worker still starting waits for it.",
     "bodies in the post store": "Export with the bodies in the post store: no Markdown is"
     " rendered; the time is starting Python and reading the posts, then building each page"
     " through the application (the export profile below shows where it goes).",
@@ -48,6 +51,9 @@ WHY_MISSED = {
     "cached post ÷": "Cached post against the ceiling and the limit: the two server"
     " workers, wrk's two threads and the kernel's loopback share two cores, and this"
     " machine's load moves the ratio from one run to the next.",
+    "search index build": "Search index build: extracting the text of every post (about"
+    " a third of it) and SQLite's FTS5 inserts into the stemmed and prefix tables (the"
+    " rest), on one core each at best.",
     "search": "Search: the slowest queries (listed above) match most of the posts, being"
     " a very common word or the first letters of a word still being typed, and BM25"
     " ranks every match before the best ten are kept.",
