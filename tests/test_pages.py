@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import WritePost, parse
-from webapp.templating import compile_templates
+from webapp.templating import prepare_to_serve
 
 ESSAY_BODY = """
 **TLDR: short version.**
@@ -202,13 +202,10 @@ def test_an_empty_site(client: FlaskClient) -> None:
     assert page.select_one(".empty").get_text() == "No posts yet."
 
 
-def test_every_template_is_compiled_once_the_first_answer_is_out(app: Flask) -> None:
+def test_every_template_is_compiled_before_a_server_answers(app: Flask) -> None:
     environment = app.jinja_env
     assert environment.cache is not None and not environment.cache
-    compiling = compile_templates(app, delay=600)
-    app.test_client().get("/")
-    compiling.join(timeout=60)
-    assert not compiling.is_alive()
+    prepare_to_serve(app)
     names = environment.list_templates()
     assert "pages/post.html" in names
     cached = {template.name for template in environment.cache.values()}

@@ -26,7 +26,7 @@ from .cli import init_cli
 from .posts.reader import MAX_POST_BYTES
 from .request_facts import TrustedEnviron
 from .security import init_security
-from .templating import compile_templates, init_templating
+from .templating import init_templating, prepare_to_serve
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,7 +125,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(seo.bp)
     views.register_error_handlers(app)
     if not app.debug and not app.testing and not under_flask_command():
-        compile_templates(app)
+        prepare_to_serve(app)
     # Outermost: the mount point is the configured one before anything reads it.
     app.wsgi_app = TrustedEnviron(app.wsgi_app, str(app.config["SITE_URL"]))  # type: ignore[method-assign]
     return app

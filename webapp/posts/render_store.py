@@ -281,8 +281,9 @@ class StoredRenderer:
                 value = json.loads(stored)
             except ValueError:
                 value = None
-            if type(value) is list and value[:2] == made_for and type(value[-1]) is str:
-                return value[-1]
+            fits = type(value) is list and len(value) == 3 and value[:2] == made_for
+            if fits and type(value[2]) is str:
+                return str(value[2])
         html = make()
         self._table.put(key, json.dumps([*made_for, html], ensure_ascii=False))
         return html
