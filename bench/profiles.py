@@ -121,19 +121,95 @@ def profile(report: Report, content: Path, largest: Path, work: Path) -> None:
         )
         app.extensions["blog"].folder.close()
 
-    folder = ContentFolder(largest, ReaderSettings(), use_inotify=False)
-    profiler = Profiler(interval=0.001)
-    profiler.start()
-    folder.snapshot()
-    profiler.stop()
-    folder.close()
+    profile_stored_views(report, content, work)
     posts = sum(1 for _ in largest.rglob("*.md"))
+    store = work / "profile-load.sqlite3"
+    forget_store(store)
+    for label in (
+        f"loading {posts:,} posts** (what each worker does before its first answer"
+        " on a first start)",
+        f"loading {posts:,} posts from the post store** (a restart)",
+    ):
+        folder = ContentFolder(largest, ReaderSettings(), use_inotify=False, store=store)
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+        folder.snapshot()
+        profiler.stop()
+        folder.wait_until_stored()
+        folder.close()
+        session = profiler.last_session
+        assert session is not None
+        _show(
+            report,
+            profiler,
+            f"**{label}: {session.duration:.2f} s in one process. Where the time goes:",
+        )
+    forget_store(store)
+    profile_search_build(report, content, work)
+
+
+def profile_stored_views(report: Report, content: Path, work: Path, views: int = 60) -> None:
+    """A restarted process's first view of posts an earlier one rendered:
+    bodies from the render store, pages built and cached afresh."""
+    from pyinstrument import Profiler
+
+    from webapp import create_app
+
+    store = work / "profile-views.sqlite3"
+    forget_store(store)
+    slugs = sorted(path.stem for path in content.glob("*.md"))[:views]
+    config = {
+        "CONTENT_DIR": str(content),
+        "SEARCH_INDEX": str(work / "profile.sqlite3"),
+        "INDEX_ON_START": False,
+        "POST_STORE": str(store),
+    }
+    earlier = create_app(config)
+    for slug in slugs:
+        earlier.test_client().get(f"/posts/{slug}/")
+    earlier.extensions["blog"].folder.close()
+    app = create_app(config)
+    client = app.test_client()
+    client.get("/")
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for slug in slugs:
+        client.get(f"/posts/{slug}/")
+    profiler.stop()
+    app.extensions["blog"].folder.close()
+    forget_store(store)
     session = profiler.last_session
     assert session is not None
     _show(
         report,
         profiler,
-        f"**loading {posts:,} posts** (what each worker does before its first answer):"
+        f"**first view of a post after a restart** (its body in the render store, the"
+        f" page built and cached): {session.duration / views * 1000:.2f} ms per request"
+        " in-process (the Flask test client's own work included). Where the time goes:",
+    )
+
+
+def profile_search_build(report: Report, content: Path, work: Path) -> None:
+    """Building the search index of a site from nothing (the main thread; a
+    second one extracts the next batch's text meanwhile)."""
+    from pyinstrument import Profiler
+
+    from .search import build_index
+
+    index = work / "profile-search.sqlite3"
+    posts = sum(1 for _ in content.glob("*.md"))
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    build_index(content, index)
+    profiler.stop()
+    for path in work.glob("profile-search.sqlite3*"):
+        path.unlink()
+    session = profiler.last_session
+    assert session is not None
+    _show(
+        report,
+        profiler,
+        f"**building the search index of {posts:,} posts** (reading them included):"
         f" {session.duration:.2f} s in one process. Where the time goes:",
     )
 

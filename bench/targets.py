@@ -39,9 +39,9 @@ WHY_MISSED = {
     " rendered the body yet, so the request renders it (the Markdown row), then builds"
     " the page and caches it.",
     "first view of a post after a restart": "First view after a restart: the body comes"
-    " from the render store, but the page is still built from its template and cached,"
-    " in the seconds when the new workers compile their templates after their first"
-    " answer; a request that reaches a worker still starting waits for it.",
+    " from the render store, but the page is still built from its template and cached"
+    " (the profile of such first views below shows where that goes), then crosses the"
+    " server and the loopback on two cores shared with the client.",
     "bodies in the post store": "Export with the bodies in the post store: no Markdown is"
     " rendered; the time is starting Python and reading the posts, then building each page"
     " through the application (the export profile below shows where it goes).",
@@ -51,9 +51,9 @@ WHY_MISSED = {
     "cached post ÷": "Cached post against the ceiling and the limit: the two server"
     " workers, wrk's two threads and the kernel's loopback share two cores, and this"
     " machine's load moves the ratio from one run to the next.",
-    "search index build": "Search index build: extracting the text of every post (about"
-    " a third of it) and SQLite's FTS5 inserts into the stemmed and prefix tables (the"
-    " rest), on one core each at best.",
+    "search index build": "Search index build: extracting the text of every post and"
+    " SQLite's FTS5 inserts into the stemmed and prefix tables, each on one core at best"
+    " (the profile of a build below shows the split).",
     "search": "Search: the slowest queries (listed above) match most of the posts, being"
     " a very common word or the first letters of a word still being typed, and BM25"
     " ranks every match before the best ten are kept.",
