@@ -34,8 +34,9 @@ COPY static ./static
 COPY serve.py serve-logging.json gunicorn.conf.py ./
 # Bytecode for the application, made once here: with PYTHONDONTWRITEBYTECODE
 # every worker would otherwise compile all of webapp/ from source on every
-# start (a tenth of a second of CPU, or so, each). checked-hash: a .pyc is used only while
-# its source is unchanged, so a folder mounted over /app/webapp still works.
+# start (a tenth of a second of CPU, or so, each). checked-hash: a .pyc is
+# used only while its source is unchanged, so a folder mounted over
+# /app/webapp still works.
 RUN python -m compileall -q --invalidation-mode checked-hash webapp
 
 COPY content ./content

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import random
 from pathlib import Path
 
 import brotli
@@ -11,6 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import HTMX_PARTIAL, PROJECT_ROOT, WritePost, parse
+from webapp.caching import cache_key
+from webapp.compression import choose_encoding, compress_one
 
 DECODE = {"gzip": gzip.decompress, "br": brotli.decompress}
 
@@ -112,8 +115,6 @@ def test_each_encoding_is_made_when_a_client_first_asks_for_it(
 
     def kept() -> dict[str, bytes]:
         with client.application.test_request_context("/posts/a/"):
-            from webapp.caching import cache_key
-
             key = cache_key()
         assert key is not None
         stored = responses.get(key)
@@ -133,10 +134,6 @@ def test_each_encoding_is_made_when_a_client_first_asks_for_it(
 
 
 def test_an_encoding_that_cannot_shrink_a_body_is_not_offered() -> None:
-    import random
-
-    from webapp.compression import choose_encoding, compress_one
-
     noise = random.Random(1).randbytes(4000)
     assert compress_one(b"x" * 100, "br") == b""  # too small to be worth a header
     assert compress_one(noise, "gzip") == b""

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import WritePost, parse
-from webapp.templating import prepare_to_serve
+from webapp.templating import compile_templates
 
 ESSAY_BODY = """
 **TLDR: short version.**
@@ -205,7 +205,7 @@ def test_an_empty_site(client: FlaskClient) -> None:
 def test_every_template_is_compiled_before_a_server_answers(app: Flask) -> None:
     environment = app.jinja_env
     assert environment.cache is not None and not environment.cache
-    prepare_to_serve(app)
+    compile_templates(app)
     names = environment.list_templates()
     assert "pages/post.html" in names
     cached = {template.name for template in environment.cache.values()}

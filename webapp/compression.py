@@ -9,7 +9,7 @@ own representation with its own strong ETag, as HTTP asks.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import brotli
 from werkzeug.datastructures import Accept
@@ -51,23 +51,27 @@ def compress_one(body: bytes, encoding: str, *, effort: str = "fast") -> bytes:
 def wanted_encoding(accept_encoding: str | None) -> str | None:
     """The one of ENCODINGS an Accept-Encoding header prefers, or None for
     the body as it is (also when the header is absent)."""
-    return choose_encoding(accept_encoding, dict.fromkeys(ENCODINGS, b"-"))
+    return _best(accept_encoding, ENCODINGS)
 
 
 def choose_encoding(accept_encoding: str | None, variants: Mapping[str, bytes]) -> str | None:
     """The best of the variants an Accept-Encoding header accepts, or None for
     the body as it is (also when the header is absent). An empty variant is
-    one not worth serving.
+    one not worth serving."""
+    return _best(accept_encoding, [name for name in ENCODINGS if variants.get(name)])
+
+
+def _best(accept_encoding: str | None, offered: Sequence[str]) -> str | None:
+    """The best of ``offered`` the header accepts over the body as it is.
 
     Only the header's first ACCEPT_ENCODING_LIMIT characters count, up to the
     last whole element: a cut "br;q=0" must not become a plain "br".
     """
-    if not accept_encoding or not variants:
+    if not accept_encoding or not offered:
         return None
     if len(accept_encoding) > ACCEPT_ENCODING_LIMIT:
         accept_encoding = accept_encoding[: ACCEPT_ENCODING_LIMIT + 1]
         accept_encoding = accept_encoding[: max(accept_encoding.rfind(","), 0)]
     accepted = parse_accept_header(accept_encoding, Accept)
-    offered = [name for name in ENCODINGS if variants.get(name)]
     chosen = accepted.best_match([*offered, "identity"], default="identity")
     return chosen if chosen in offered else None

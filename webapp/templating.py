@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from datetime import datetime
 from typing import Any
@@ -31,22 +30,15 @@ def init_templating(app: Flask) -> None:
     app.context_processor(_site_context)
 
 
-def prepare_to_serve(app: Flask) -> None:
-    """Compile every template and build the indexes a post page uses, before
-    the first answer: about a tenth of a second of CPU (more for the indexes
-    at 10,000 posts) that would otherwise land on the first readers of a
-    deploy, one kind of page at a time, or compete with them from a thread."""
+def compile_templates(app: Flask) -> None:
+    """Compile every template now, so that no reader's first request to a
+    kind of page waits for Jinja to compile it (a tenth of a second or more
+    for the post page with its macros)."""
     for name in app.jinja_env.list_templates():
         try:
             app.jinja_env.get_template(name)
         except Exception:  # the request that needs it reports it too
             log.exception("template %s does not compile", name)
-    app.extensions["blog"].library().warm()
-    # What was read so far lives as long as the process: the garbage
-    # collector need not walk it again (at 10,000 posts each full
-    # collection would take a tenth of a second, in some reader's request).
-    gc.collect()
-    gc.freeze()
 
 
 def _site_context() -> dict[str, Any]:

@@ -2,26 +2,27 @@
 
 Rendering Markdown is the slowest thing the site does: tens of
 milliseconds for a long post, against well under one to serve it from the
-cache. Each body's HTML, footnotes and headings, and each summary, are
-kept in a file beside the post store (see ``store``), keyed by a digest
-of the text and of everything that decides how it renders: the source of
-the modules that render, the versions of Markdown, its extensions,
-Pygments and nh3, and whether HTML is sanitised. So a restarted server,
-its other workers and an export take a body's HTML from there instead of
-rendering it again, and an edited body, an upgrade or another setting
-finds no row and renders afresh.
+cache. Each body's HTML, footnotes and headings, its summary, and its HTML
+as feeds carry it are kept in a file beside the post store (see
+``store``), keyed by a digest of the text and of everything that decides
+how it renders: the source of the modules that render, the versions of
+Markdown, its extensions, Pygments and nh3, and whether HTML is
+sanitised. So a restarted server, its other workers and an export take a
+body's HTML from there instead of rendering it again, and an edited body,
+an upgrade or another setting finds no row and renders afresh.
 
 Rows are JSON of plain strings and numbers, checked field by field when
 read, never code; the file is opened as ``sqlite`` describes (private to
 this user). It is a file of its own, not a table of the post store's, so
 that a worker saving thousands of posts at start (which holds the store's
-write lock for seconds) never holds up a reader's first view. Anything unexpected (no store, a busy
-or damaged file, a foreign row) means rendering, never an error. A
-serving process removes, once at start, the rows no current post uses,
-unless that was done already for the same content (the file remembers the
-content digest it was last pruned for): finding the rows to keep means
-hashing every body, most of a second of CPU at 10,000 posts, which the
-workers of a restarted server need for their first answers.
+write lock for seconds) never holds up a reader's first view. Anything
+unexpected (no store, a busy or damaged file, a foreign row) means
+rendering, never an error. A serving process removes, once at start, the
+rows no current post uses, unless that was done already for the same
+content (the file remembers the content digest it was last pruned for):
+finding the rows to keep means hashing every body, most of a second of CPU
+at 10,000 posts, which the workers of a restarted server need for their
+first answers.
 """
 
 from __future__ import annotations
@@ -255,17 +256,25 @@ class StoredRenderer:
         if self._table is None:
             return self._summarize(body)
         key = self.key(_SUMMARY, body)
-        stored = self._table.get(key)
-        if stored is not None:
-            try:
-                text = json.loads(stored)
-            except ValueError:
-                text = None
-            if type(text) is str:
-                return text
+        found = self._json_row(key, lambda value: type(value) is str)
+        if found is not None:
+            return str(found)
         text = self._summarize(body)
         self._table.put(key, json.dumps(text, ensure_ascii=False))
         return text
+
+    def _json_row(self, key: bytes, fits: Callable[[Any], bool]) -> Any:
+        """The JSON value stored under key if ``fits(value)``, else None (no
+        row, or one that is damaged or foreign: made again by the caller)."""
+        assert self._table is not None
+        stored = self._table.get(key)
+        if stored is None:
+            return None
+        try:
+            value = json.loads(stored)
+        except ValueError:
+            return None
+        return value if fits(value) else None
 
     def feed_entry(self, body: str, url: str, recipe: bytes, make: Callable[[], str]) -> str:
         """A body's HTML as a feed carries it (``make()``), kept beside the body:
@@ -275,15 +284,17 @@ class StoredRenderer:
             return make()
         key = self.key(_FEED, body)
         made_for = [url, recipe.hex()]
-        stored = self._table.get(key)
-        if stored is not None:
-            try:
-                value = json.loads(stored)
-            except ValueError:
-                value = None
-            fits = type(value) is list and len(value) == 3 and value[:2] == made_for
-            if fits and type(value[2]) is str:
-                return str(value[2])
+        found = self._json_row(
+            key,
+            lambda value: (
+                type(value) is list
+                and len(value) == 3
+                and value[:2] == made_for
+                and type(value[2]) is str
+            ),
+        )
+        if found is not None:
+            return str(found[2])
         html = make()
         self._table.put(key, json.dumps([*made_for, html], ensure_ascii=False))
         return html
