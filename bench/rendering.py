@@ -7,6 +7,7 @@ All on the same text: a 2,000-word post with 8 footnotes and code blocks
 from __future__ import annotations
 
 import random
+import select
 import statistics
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from .report import Report
 from .sitegen import post_text
 
 ROUNDS = 40
+#: Renders in a row by one renderer before the next takes its turn.
+TURN = 4
 
 
 def bench_body() -> str:
@@ -159,31 +162,38 @@ def _label(extension: object) -> str:
     return extension if isinstance(extension, str) else type(extension).__name__
 
 
+#: Pelican's reader, kept running: each line read is a number of reads to
+#: time; it answers with their CPU times (ms) on one line.
 PELICAN_SCRIPT = """
-import statistics, sys, time
+import sys, time
 from pelican.readers import MarkdownReader
 from pelican.settings import DEFAULT_CONFIG
 reader = MarkdownReader(dict(DEFAULT_CONFIG))
 path = sys.argv[1]
 reader.read(path)
-times = []
-for _ in range(int(sys.argv[2])):
-    started = time.perf_counter()
-    reader.read(path)
-    times.append((time.perf_counter() - started) * 1000)
-print(statistics.median(times))
+print("ready", flush=True)
+for line in sys.stdin:
+    times = []
+    for _ in range(int(line)):
+        started = time.process_time()
+        reader.read(path)
+        times.append((time.process_time() - started) * 1000)
+    print(" ".join(map(repr, times)), flush=True)
 """
 
+#: Longest wait for one answer of Pelican's reader (s).
+PELICAN_TIMEOUT = 120
 
-def pelican_reader(body: str, work: Path) -> tuple[float | None, str]:
-    """Pelican's own Markdown reader on the same text, from a scratch virtualenv.
 
-    The scratch environment is made in ``work`` with pip; without network
-    access or pip, the row says so instead of a number.
+class PelicanReader:
+    """Pelican's own Markdown reader on the same text, in a scratch virtualenv
+    made in ``work`` with pip, running in a process of its own that times
+    reads when asked, so its runs interleave with this renderer's.
     """
-    venv = work / "pelican-venv"
-    python = venv / "bin" / "python"
-    try:
+
+    def __init__(self, body: str, work: Path) -> None:
+        venv = work / "pelican-venv"
+        python = venv / "bin" / "python"
         if not python.exists():
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
             subprocess.run(
@@ -192,32 +202,56 @@ def pelican_reader(body: str, work: Path) -> tuple[float | None, str]:
                 timeout=600,
                 capture_output=True,
             )
-        with tempfile.NamedTemporaryFile("w", suffix=".md", dir=work, delete=False) as file:
-            file.write("Title: Bench\nDate: 2020-01-01\n\n" + body)
-        out = subprocess.run(
-            [str(python), "-c", PELICAN_SCRIPT, file.name, str(ROUNDS)],
-            check=True,
-            timeout=600,
-            capture_output=True,
-            text=True,
-        )
-        version = subprocess.run(
+        self.version = subprocess.run(
             [str(python), "-c", "import pelican; print(pelican.__version__)"],
             capture_output=True,
             text=True,
+            check=True,
             timeout=60,
         ).stdout.strip()
-        return float(out.stdout.strip()), f"Pelican {version}'s MarkdownReader (its defaults)"
-    except (OSError, subprocess.SubprocessError, ValueError) as error:
-        return None, f"Pelican's reader not measured: could not install or run it ({error})"
+        with tempfile.NamedTemporaryFile("w", suffix=".md", dir=work, delete=False) as file:
+            file.write("Title: Bench\nDate: 2020-01-01\n\n" + body)
+        self._process = subprocess.Popen(
+            [str(python), "-c", PELICAN_SCRIPT, file.name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            self._answer()
+        except OSError:
+            self.close()
+            raise
+
+    def read(self, times: int) -> list[float]:
+        """CPU milliseconds of each of ``times`` reads of the text."""
+        assert self._process.stdin is not None
+        self._process.stdin.write(f"{times}\n")
+        self._process.stdin.flush()
+        return [float(ms) for ms in self._answer().split()]
+
+    def _answer(self) -> str:
+        stdout = self._process.stdout
+        assert stdout is not None
+        ready, _, _ = select.select([stdout], [], [], PELICAN_TIMEOUT)
+        line = stdout.readline() if ready else ""
+        if not line:
+            raise OSError(f"Pelican's reader did not answer within {PELICAN_TIMEOUT} s")
+        return line
+
+    def close(self) -> None:
+        self._process.kill()
+        self._process.wait()
 
 
-def measure(report: Report, work: Path) -> RenderResult:
+def interleaved(body: str, work: Path) -> tuple[list[float], list[float], list[float] | None, str]:
+    """CPU milliseconds of each render by the site's renderer (no cache),
+    bare Python-Markdown and Pelican's reader, in turns of a few renders
+    each, so a change in the machine's load falls on all three alike."""
     import markdown as plain
 
     from webapp.posts import Renderer
 
-    body = bench_body()
     renderer = Renderer()
 
     def site() -> None:
@@ -230,19 +264,49 @@ def measure(report: Report, work: Path) -> RenderResult:
         bare.reset()
         bare.convert(body)
 
-    site_ms = timed(site)
-    bare_ms = statistics.median(timed(bare_render))
+    pelican: PelicanReader | None = None
+    try:
+        pelican = PelicanReader(body, work)
+        note = f"Pelican {pelican.version}'s MarkdownReader (its defaults)"
+    except (OSError, subprocess.SubprocessError) as error:
+        note = f"Pelican's reader not measured: could not install or run it ({error})"
+    site_ms: list[float] = []
+    bare_ms: list[float] = []
+    pelican_ms: list[float] = []
+    try:
+        for _ in range(ROUNDS // TURN):
+            site_ms += timed(site, TURN, time.process_time)
+            bare_ms += timed(bare_render, TURN, time.process_time)
+            if pelican is not None:
+                pelican_ms += pelican.read(TURN)
+    except OSError as error:
+        note = f"Pelican's reader stopped answering ({error})"
+        pelican_ms = []
+    finally:
+        if pelican is not None:
+            pelican.close()
+    return site_ms, bare_ms, pelican_ms or None, note
+
+
+def measure(report: Report, work: Path) -> RenderResult:
+    body = bench_body()
+    site_ms, bare_ms, pelican_ms, pelican_note = interleaved(body, work)
     full_ms, costs = extension_costs(body)
     steps = step_costs(body)
-    pelican_ms, pelican_note = pelican_reader(body, work)
-    result = RenderResult(site_ms, bare_ms, full_ms, costs, steps, pelican_ms, pelican_note)
+    pelican_median = statistics.median(pelican_ms) if pelican_ms else None
+    result = RenderResult(
+        site_ms, statistics.median(bare_ms), full_ms, costs, steps, pelican_median, pelican_note
+    )
     pelican = (
-        f"{pelican_note}: median {pelican_ms:.2f} ms" if pelican_ms is not None else pelican_note
+        f"{pelican_note}: median {pelican_median:.2f} ms"
+        if pelican_median is not None
+        else pelican_note
     )
     report.paragraph(
-        "Markdown to HTML for a 2,000-word post with 8 footnotes and code, no cache: the"
-        f" site's renderer median {result.site_median_ms:.2f} ms, slowest"
-        f" {max(site_ms):.2f} ms; Python-Markdown with no extensions {bare_ms:.2f} ms; every"
+        "Markdown to HTML for a 2,000-word post with 8 footnotes and code, no cache, in CPU"
+        f" time ({ROUNDS} renders each, taking turns of {TURN}): the site's renderer median"
+        f" {result.site_median_ms:.2f} ms, slowest {max(site_ms):.2f} ms; Python-Markdown with"
+        f" no extensions {result.bare_ms:.2f} ms; every"
         f" extension on this text, none of the site's own processing (fastest run, CPU"
         f" time) {full_ms:.2f} ms; {pelican}."
     )

@@ -67,6 +67,8 @@ def test_a_tiny_benchmark_run_writes_its_report(tmp_path: Path) -> None:
     assert "req/s" in report and "Machine:" in report
     # Hugo's build is timed beside the export, or the report says why not.
     assert ("Hugo, the same posts" in report) or ("Hugo not measured" in report)
+    # Pelican's reader is timed in turns with this renderer, or the report says why not.
+    assert ("MarkdownReader (its defaults): median" in report) or ("Pelican's reader not" in report)
     # Each target shows what is wanted beside what was measured.
     targets = report.split("## Targets")[1].split("## Profiles")[0]
     assert "| Target | Wanted | Measured | Verdict |" in targets
