@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -284,3 +287,30 @@ def test_a_restarted_server_serves_a_feed_without_rewriting_its_entries(
     entry = moved.test_client().get("/feed.xml").get_data()
     assert b"https://moved.example/posts/other/" in entry
     assert b"https://blog.example/posts/other/" not in entry
+
+
+def _stored_in_child(stored: StoredRenderer, queue: Any) -> None:
+    def refuse(body: str) -> Any:
+        raise AssertionError("rendered again")
+
+    stored.renderer.render = refuse  # type: ignore[method-assign]
+    stored.render.cache_clear()
+    queue.put(stored(BODY).html)
+
+
+def test_a_temporary_shared_store_serves_forked_children_and_is_let_go_after() -> None:
+    stored = StoredRenderer(Renderer(cache_size=0), None)
+    with stored.shared():
+        table = weakref.ref(stored._table)
+        html = stored(BODY).html
+        # A forked child reads the body through a connection of its own.
+        context = multiprocessing.get_context("fork")
+        queue = context.Queue()
+        child = context.Process(target=_stored_in_child, args=(stored, queue))
+        child.start()
+        assert queue.get(timeout=60) == html
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    # Nothing (a fork hook, say) keeps the temporary table once the sharing is over.
+    gc.collect()
+    assert table() is None

@@ -37,6 +37,7 @@ import os
 import sqlite3
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,18 @@ _BODY, _SUMMARY, _FEED = b"b", b"s", b"f"
 #: Connections a process inherited from its parent across a fork: SQLite's
 #: own must not be used or closed in the child, so they are kept, unused.
 _inherited: list[object] = []
+
+#: Every table of this process, each given fresh connections in a forked child.
+#: Weak, so a table made for a while (an export's temporary one) is not kept.
+_tables: weakref.WeakSet[_Table] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for table in list(_tables):
+        table.after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 @functools.cache
@@ -132,9 +145,9 @@ class _Table:
         self.path = path
         self._local = threading.local()
         self._broken = False
-        os.register_at_fork(after_in_child=self._after_fork)
+        _tables.add(self)
 
-    def _after_fork(self) -> None:
+    def after_fork(self) -> None:
         _inherited.append(self._local)
         self._local = threading.local()
 
@@ -222,7 +235,6 @@ class StoredRenderer:
         summarizer: Callable[[str], str] = summarize,
     ) -> None:
         self.renderer = renderer
-        self.sanitize = renderer.sanitize
         self._summarize = summarizer
         self._version = renderer_version(renderer.sanitize)
         self._table = _Table(path) if path is not None else None
