@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from webapp.cache_backends import (
     safe_cache_type,
     unpack,
 )
-from webapp.caching import cache_key
+from webapp.caching import Stored, cache_key
 
 ENTRY = Entry(
     b"<!doctype html><p>hello",
@@ -99,29 +100,38 @@ def test_a_backend_that_pickles_is_a_clear_error_at_start(make_app: object) -> N
         make_app(CACHE_TYPE="MemcachedCache")  # type: ignore[operator]
 
 
-def test_the_in_process_cache_holds_frames(app: Flask, content_dir: Path) -> None:
+def test_the_in_process_cache_keeps_the_response_itself(app: Flask, content_dir: Path) -> None:
+    """Only the worker writes to its own memory: a hit parses no frame."""
     (content_dir / "a.md").write_text("---\ntitle: A\ndate: 2024-01-01\n---\nBody.\n")
     client = app.test_client()
-    assert client.get("/posts/a/").headers["X-Cache"] == "miss"
+    page = client.get("/posts/a/")
+    assert page.headers["X-Cache"] == "miss"
     backend = app.extensions["response_cache"].backend
     assert type(backend).__module__ == "webapp.memory_cache"
     with app.test_request_context("/posts/a/"):
         stored = backend._entries[cache_key()][2]
-    assert isinstance(stored, bytes) and stored.startswith(MAGIC)
-    assert client.get("/posts/a/").headers["X-Cache"] == "hit"
+    assert type(stored) is Stored and stored.body == page.get_data()
+    again = client.get("/posts/a/")
+    assert again.headers["X-Cache"] == "hit" and again.get_data() == page.get_data()
 
 
-def test_a_malformed_entry_is_a_miss_and_the_page_is_served(
-    app: Flask, content_dir: Path, caplog: pytest.LogCaptureFixture
+def test_a_shared_cache_holds_frames_and_a_malformed_one_is_a_miss(
+    make_app: Callable[..., Flask],
+    content_dir: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     (content_dir / "a.md").write_text("---\ntitle: A\ndate: 2024-01-01\n---\nBody.\n")
+    app = make_app(CACHE_TYPE="FileSystemCache", CACHE_DIR=str(tmp_path / "cache"))
     client = app.test_client()
     client.get("/posts/a/")
+    assert client.get("/posts/a/").headers["X-Cache"] == "hit"
     backend = app.extensions["response_cache"].backend
     with app.test_request_context("/posts/a/"):
         key = cache_key()
-    expires, cost, frame = backend._entries[key]
-    backend._entries[key] = (expires, cost, frame[:-3])
+    frame = backend.get(key)
+    assert isinstance(frame, bytes) and frame.startswith(MAGIC)
+    backend.set(key, frame[:-3])
     with caplog.at_level(logging.WARNING, "webapp.cache_backends"):
         response = client.get("/posts/a/")
     assert response.status_code == 200 and response.headers["X-Cache"] == "miss"

@@ -54,6 +54,7 @@ from werkzeug.wrappers import Response
 from .blog import Blog, current_library
 from .cache_backends import Entry, RedisCache, RefusedValue, pack, refuse, safe_cache_type, unpack
 from .compression import choose_encoding, compress_one, wanted_encoding
+from .memory_cache import BoundedMemoryCache
 from .request_facts import VARY, Answering, not_modified, not_modified_headers
 from .security import HEADERS, security_headers
 from .site_version import site_version
@@ -106,23 +107,27 @@ def init_caching(app: Flask) -> None:
 class Stored(NamedTuple):
     """A cached response: everything needed to answer without the view.
 
-    In the cache it is one ``bytes`` frame (``cache_backends.pack``), which
-    any backend stores as it is and which is parsed, never unpickled.
+    In a shared or on-disk cache it is one ``bytes`` frame
+    (``cache_backends.pack``), which the backend stores as it is and which
+    is parsed, never unpickled. The in-process cache, which nothing but this
+    process writes, keeps the tuple itself: a hit costs no parsing. Never
+    changed in place (``encoded`` grows by ``_replace``).
     """
 
     body: bytes
     #: Headers that are the same on every answer of this entry.
-    headers: list[tuple[str, str]]
+    headers: tuple[tuple[str, str], ...]
     etag: str
     encoded: dict[str, bytes]
 
     def to_bytes(self) -> bytes:
-        return pack(Entry(*self))
+        return pack(Entry(self.body, list(self.headers), self.etag, self.encoded))
 
     @classmethod
     def from_bytes(cls, frame: bytes) -> Stored:
         """Parse a frame; raise RefusedValue if it is not one this application wrote."""
-        return cls(*unpack(frame))
+        entry = unpack(frame)
+        return cls(entry.body, tuple(entry.headers), entry.etag, entry.encoded)
 
 
 class ResponseCache:
@@ -132,6 +137,8 @@ class ResponseCache:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.backend = app.extensions["cache"][cache]
+        #: The worker's own memory: entries are kept as tuples, not frames.
+        self._in_process = type(self.backend) is BoundedMemoryCache
         self.site = site_version(app)
         self.security_headers = security_headers(app)
         self.max_age = int(app.config["HTTP_MAX_AGE"])
@@ -200,6 +207,9 @@ class ResponseCache:
         value = self._call(lambda: self.backend.get(key), None)
         if value is None:
             return None
+        if self._in_process:
+            # Only this process writes it (``set`` below): nothing to parse.
+            return value if type(value) is Stored else None
         if not isinstance(value, bytes):
             refuse(f"{key} holds a {type(value).__name__}, not a response frame")
             return None
@@ -210,8 +220,8 @@ class ResponseCache:
             return None
 
     def set(self, key: str, value: Stored, timeout: int | None) -> None:
-        frame = value.to_bytes()
-        self._call(lambda: self.backend.set(key, frame, timeout=timeout), None)
+        kept = value if self._in_process else value.to_bytes()
+        self._call(lambda: self.backend.set(key, kept, timeout=timeout), None)
 
     # -- keys and answers ----------------------------------------------------------
 
@@ -269,7 +279,7 @@ class ResponseCache:
         ]
         headers += [("Vary", vary), *self.security_headers]
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-        return Stored(body, headers, etag, {})
+        return Stored(body, tuple(headers), etag, {})
 
     def encoded_for(self, environ: WSGIEnvironment, stored: Stored) -> Stored | None:
         """stored with the encoding this request prefers added, if it lacks it

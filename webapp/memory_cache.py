@@ -2,7 +2,7 @@
 
 flask-caching's SimpleCache bounds the number of entries, not their size,
 and pickles every value on the way in and out. Cached answers here are
-immutable bytes (and small tuples of them), so they are kept as they are,
+immutable (bytes, or ``caching.Stored`` tuples), so they are kept as they are,
 and the total size of what is kept never passes ``CACHE_MAX_BYTES``: many
 distinct answers (a page asked for under thousands of host names, say) cost
 the oldest entries their place, never the worker's memory.
