@@ -90,8 +90,8 @@ def fingerprint(root: Path, settings: ReaderSettings) -> str:
     """Changes whenever reading the same bytes could give a different post."""
     hasher = hashlib.blake2b(digest_size=16)
     # The reader's modules, and this store's own way of writing and reading posts.
-    for module in (*reader.shaping_modules(), postjson, sys.modules[__name__]):
-        hasher.update(Path(module.__file__ or "").read_bytes())
+    for source in (*reader.shaping_files(), Path(postjson.__file__ or ""), Path(__file__)):
+        hasher.update(source.read_bytes())
     # Template code is expanded while reading, by these modules, from the
     # site's configuration: a change to either can change a post.
     for source in sorted(Path(migration.__file__ or "").parent.glob("*.py")):
