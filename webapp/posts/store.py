@@ -42,6 +42,7 @@ import os
 import sqlite3
 import sys
 import threading
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -181,8 +182,8 @@ class PostStore:
                 )
                 .fetchone()
             )
-        except (NotPrivate, OSError, sqlite3.Error) as error:
-            log.warning("could not read a body from the post store %s: %s", self.path, error)
+        except sqlite3.Error as error:
+            log.info("could not read a body from the post store %s: %s", self.path, error)
             row = None
         if row is not None and type(row[0]) is str:
             return row[0]
@@ -199,7 +200,13 @@ class PostStore:
             self._readers, self._readers_pid = threading.local(), os.getpid()
         db: sqlite3.Connection | None = getattr(self._readers, "db", None)
         if db is None:
-            db = self._readers.db = self._connect()
+            # Not through open_database: a process serving for hours must never
+            # set up the file afresh (a newer version's store, say, which has
+            # another fingerprint, so no row of it is taken). It is the file
+            # ``load`` checked was private, and SQLite is told not to make one.
+            uri = "file:" + urllib.parse.quote(str(self.path)) + "?mode=rw"
+            db = self._readers.db = sqlite3.connect(uri, uri=True, timeout=5)
+            db.execute("PRAGMA trusted_schema = OFF")
         return db
 
     def save(self, entries: Mapping[str, tuple[StatKey, Post]]) -> None:
