@@ -393,8 +393,7 @@ def _by_prefix(files: Iterable[str], marker: str) -> dict[str, list[str]]:
 
 
 def _remove_extra(destination: Path, wanted: Iterable[str]) -> int:
-    """Delete files no longer part of the site, then folders left empty (in
-    strings, not Paths: an export has thousands of folders)."""
+    """Delete files no longer part of the site, then folders left empty (strings, not Paths)."""
     keep, root, removed, gone = set(wanted) | {MARKER}, str(destination), 0, set[str]()
     # Deepest first, so a folder is looked at after what was inside it.
     for folder, folders, files in os.walk(root, topdown=False):
