@@ -78,8 +78,12 @@ def test_only_changed_files_are_rewritten(content_dir: Path, make_app: Any, tmp_
     assert report.startswith(f"{out}: {len(changed)} files written")
 
     (content_dir / "other.md").unlink()
+    (out / "gone/deeper/still").mkdir(parents=True)
+    (out / "gone/deeper/stray.html").write_text("no longer part of the site")
+    (out / "posts/stray.html").write_text("nor this")
     assert "removed" in freeze(app, out)
-    assert not (out / "posts/other").exists()
+    assert not (out / "posts/other").exists() and not (out / "gone").exists()
+    assert not (out / "posts/stray.html").exists() and (out / "posts/p2/index.html").is_file()
 
 
 def test_freezing_refuses_a_folder_it_did_not_make(make_app: Any, tmp_path: Path) -> None:

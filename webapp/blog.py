@@ -84,8 +84,9 @@ class Blog:
             # Rendered bodies no post has any more (edited, removed) go, once
             # per content (not again by the other workers, nor on a restart
             # with the same posts). Not a daemon: a process that exits soon
-            # after starting finishes first.
-            bodies = [post.body for post in snapshot.posts]
+            # after starting finishes first. (Only then are the bodies read:
+            # those of posts from the post store are loaded when first used.)
+            bodies = (post.body for post in snapshot.posts)
             threading.Thread(
                 target=self.renderer.keep_only,
                 args=(bodies, snapshot.digest),

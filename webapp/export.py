@@ -96,7 +96,7 @@ def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) 
             url = url_for(output.endpoint, **dict(output.values))
             file = _file_for(url)
             wanted[file] = output.depends_on
-            if manifest.get(file) == output.depends_on and (destination / file).is_file():
+            if manifest.get(file) == output.depends_on and os.path.isfile(f"{destination}/{file}"):
                 unchanged += 1
                 if output.with_footnotes:  # unchanged too: the same inputs
                     notes = file.removesuffix("index.html") + "footnotes/"
@@ -393,16 +393,17 @@ def _by_prefix(files: Iterable[str], marker: str) -> dict[str, list[str]]:
 
 
 def _remove_extra(destination: Path, wanted: Iterable[str]) -> int:
-    """Delete files no longer part of the site, then folders left empty."""
-    keep = set(wanted) | {MARKER}
-    removed = 0
+    """Delete files no longer part of the site, then folders left empty (strings, not Paths)."""
+    keep, root, removed, gone = set(wanted) | {MARKER}, str(destination), 0, set[str]()
     # Deepest first, so a folder is looked at after what was inside it.
-    for folder, _, files in os.walk(destination, topdown=False):
-        relative = Path(folder).relative_to(destination)
-        for name in files:
-            if (relative / name).as_posix() not in keep:
-                os.unlink(os.path.join(folder, name))
-                removed += 1
-        if folder != str(destination) and not os.listdir(folder):
+    for folder, folders, files in os.walk(root, topdown=False):
+        prefix = folder[len(root) + 1 :].replace(os.sep, "/") + "/" if folder != root else ""
+        extra = [name for name in files if prefix + name not in keep]
+        for name in extra:
+            os.unlink(os.path.join(folder, name))
+        removed += len(extra)
+        left = len(files) - len(extra) + sum(os.path.join(folder, f) not in gone for f in folders)
+        if folder != root and not left:
             os.rmdir(folder)
+            gone.add(folder)
     return removed

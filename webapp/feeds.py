@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -56,6 +55,9 @@ def _feed(posts: Sequence[Post], tags: tuple[Tag, ...]) -> Response:
         home = absolute_url("pages.tag", tags=canonical_tag_path(tags))
     else:
         home = absolute_url("pages.index")
+    # Here: feedgen (with lxml and dateutil) is not worth importing before a server's first answer.
+    from feedgen.feed import FeedGenerator
+
     feed = FeedGenerator()
     feed.id(home)
     feed.title(title)

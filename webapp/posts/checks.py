@@ -15,7 +15,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .files import iter_post_files
-from .front_matter import key_line
 from .library import Library, unique_slugs
 from .links import SitePaths, check_references, linked_slugs
 from .migration.files import iter_skipped_files
@@ -124,6 +123,8 @@ def _line_of_key(path: Path, keys: tuple[str, ...]) -> int | None:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError):
         return None
+    from .front_matter import key_line  # here: a server never needs the YAML it imports
+
     found = key_line("\n".join(lines), keys)
     return None if found is None else found + 1
 

@@ -13,13 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .front_matter import FrontMatter
 from .migration.dates import parse_date_text
 from .models import PostError, Tag
 from .slugs import date_from_path, slug_from_path, slugify
+
+if TYPE_CHECKING:
+    from .front_matter import FrontMatter
 
 #: Dates outside these years are almost certainly typos (and break time zone maths).
 MIN_YEAR, MAX_YEAR = 1900, 9999

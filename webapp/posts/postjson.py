@@ -76,6 +76,11 @@ _DEFAULTS: dict[str, object] = {
 }
 
 
+#: The fields a row may hold in its JSON: all but the columns (and ``published`` only
+#: when it has no column) and the body.
+_IN_JSON = _STORED_SET - {"body", *COLUMNS} | {"published"}
+
+
 def row(post: Post) -> tuple[object, ...]:
     """The post as a store row: ``COLUMNS``, then the JSON (``encode``) of
     the other fields that differ from their defaults. TypeError if a value
@@ -116,24 +121,41 @@ def _is_default(name: str, value: object) -> bool:
 def from_row(
     columns: tuple[object, ...],
     text: object,
-    body: object,
+    body: str | Callable[[], str],
     tags: dict[tuple[str, str], Tag],
     **functions: Callable[[str], Any] | None,
 ) -> Post:
-    """The post ``row`` wrote, with ``renderer`` and ``summarizer`` as given;
-    ``tags`` shares equal tags between posts. ValueError (or TypeError,
-    KeyError) for anything ``row`` would not write: every value is checked."""
+    """The post ``row`` wrote, with ``body`` (its text, or a function giving
+    it: see ``Post``), ``renderer`` and ``summarizer`` as given; ``tags``
+    shares equal tags between posts. ValueError (or TypeError, KeyError) for
+    anything ``row`` would not write: every value is checked."""
     if len(columns) != len(COLUMNS) or type(text) is not str:
         raise ValueError("not a stored post")
-    fields = _DECODER.decode(text)
-    if type(fields) is not dict or not fields.keys() <= _STORED_SET:
+    slug, title, published, source, tag_text, digest, body_line, draft = columns
+    if not (
+        type(slug) is str
+        and type(title) is str
+        and type(source) is str
+        and type(tag_text) is str
+        and type(digest) is str
+        and type(body_line) is int
+        and type(draft) is int
+        and draft in (0, 1)
+        and (type(body) is str or callable(body))
+    ):
         raise ValueError("not a stored post")
     values: dict[str, object] = dict(_DEFAULTS)
     values["extra"] = {}
+    # Most posts differ from the defaults in a field or two, plain strings
+    # mostly: only those are decoded and checked (the columns are checked above).
+    fields = _DECODER.decode(text)
+    if type(fields) is not dict or not fields.keys() <= _IN_JSON:
+        raise ValueError("not a stored post")
     for name, value in fields.items():
-        values[name] = value if type(value) in _PLAIN else _decode(value)
-    slug, title, published, source, tag_text, digest, body_line, draft = columns
-    if (published is None) != ("published" in fields) or type(tag_text) is not str:
+        value = values[name] = value if type(value) in _PLAIN else _decode(value)
+        if not _FIELD_CHECKS[name](value):
+            raise ValueError(f"stored post has a bad {name}")
+    if (published is None) != ("published" in fields):
         raise ValueError("not a stored post")
     if published is not None:
         if type(published) is not str:
@@ -141,20 +163,18 @@ def from_row(
         values["published"] = moment = datetime.fromisoformat(published)
         if type(moment.tzinfo) is not timezone:
             raise ValueError("stored post has a bad published")
-    parts = _DECODER.decode(tag_text)
-    if type(parts) is not list or len(parts) % 2 or not all(type(p) is str for p in parts):
-        raise ValueError("stored post has bad tags")
-    pairs = zip(parts[::2], parts[1::2], strict=True)
-    values["tags"] = tuple(tags.get(pair) or tags.setdefault(pair, Tag(*pair)) for pair in pairs)
-    if type(source) is not str or type(draft) is not int or draft not in (0, 1):
-        raise ValueError("not a stored post")
+    if tag_text != "[]":
+        parts = _DECODER.decode(tag_text)
+        if type(parts) is not list or len(parts) % 2 or not all(type(p) is str for p in parts):
+            raise ValueError("stored post has bad tags")
+        pairs = zip(parts[::2], parts[1::2], strict=True)
+        values["tags"] = tuple(
+            tags.get(pair) or tags.setdefault(pair, Tag(*pair)) for pair in pairs
+        )
     values.update(
         slug=slug, title=title, source=PurePosixPath(source), digest=digest,
         body_line=body_line, draft=bool(draft), body=body,
     )  # fmt: skip
-    for name, check in _FIELD_CHECKS.items():
-        if not check(values[name]):
-            raise ValueError(f"stored post has a bad {name}")
     return Post(**values, **functions)  # type: ignore[arg-type]
 
 

@@ -12,22 +12,15 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path, PurePosixPath
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import contract, fields, files, front_matter, models, slugs
 from .contract import MarkdownRenderer
 from .fields import convert, normalize_path
-from .front_matter import split_front_matter
-from .migration import dates as migration_dates
-from .migration import files as migration_files
-from .migration import permalinks as migration_permalinks
 from .models import Post, PostError
 
 #: Files larger than this are reported rather than read (BLOG_MAX_POST_BYTES).
@@ -57,13 +50,19 @@ class ReaderSettings:
     resolve_reference: Callable[[str], str] | None = None
 
 
-def shaping_modules() -> tuple[ModuleType, ...]:
-    """Every module whose code decides what Post a file's bytes become: a
-    store of posts read earlier is trusted only if all of them are unchanged."""
-    return (
-        sys.modules[__name__], contract, files, front_matter, fields, models, slugs,
-        migration_dates, migration_files, migration_permalinks,
-    )  # fmt: skip
+#: Every module whose code decides what Post a file's bytes become (below
+#: ``webapp.posts``): a store of posts read earlier is trusted only if all of them are unchanged.
+SHAPING_MODULES = (
+    "reader", "contract", "files", "front_matter", "fields", "models", "slugs",
+    "migration.dates", "migration.files", "migration.permalinks",
+)  # fmt: skip
+
+
+def shaping_files() -> tuple[Path, ...]:
+    """The source files of ``SHAPING_MODULES``, found without importing them:
+    a restart that reads no file need not import YAML."""
+    package = Path(__file__).parent
+    return tuple(package / f"{name.replace('.', '/')}.py" for name in SHAPING_MODULES)
 
 
 def read_post(path: Path, root: Path, settings: ReaderSettings) -> Post:
@@ -100,6 +99,9 @@ def parse_post(
     ``modified`` (the file's modification time) dates an undated draft in
     ``_drafts/``, as Jekyll does.
     """
+    # Here: a restart that takes every post from the post store never needs it (nor YAML).
+    from .front_matter import split_front_matter
+
     front = split_front_matter(_decode(raw, source), source)
     values = convert(front, source, settings.timezone, modified)
     if settings.references is not None:

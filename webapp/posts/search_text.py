@@ -12,6 +12,7 @@ prose, so a snippet never starts inside a code block.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -49,15 +50,22 @@ _EMPHASIS = re.compile(r"\*\**|_(?<![A-Za-z0-9]_)_*|__*(?![A-Za-z0-9])")
 _WORD = re.compile(r"\w+")
 # Where an identifier splits: underscores, and lower-to-upper or letter/digit changes.
 _SPLIT = re.compile(r"_+|(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)")
-#: Where in a text a word could split (every word that splits holds one): an
-#: underscore, a digit after a letter, a capital after a small letter, or a
-#: capital before a capital and a small letter. (It starts at "_", an ASCII
-#: digit or capital, or any non-ASCII character, which may be a digit: a set
-#: the engine checks much faster than one holding every Unicode digit.)
-_SPLIT_POINT = re.compile(
-    r"[_0-9A-Z\x80-\U0010ffff]"
-    r"(?:(?<=_)|(?<=[A-Za-z]\d)|(?<=[a-z][A-Z])|(?<=[A-Z])(?=[A-Z][a-z]))"
-)
+
+
+@functools.cache
+def _split_point() -> re.Pattern[str]:
+    """Where in a text a word could split (every word that splits holds one): an
+    underscore, a digit after a letter, a capital after a small letter, or a
+    capital before a capital and a small letter. (It starts at "_", an ASCII
+    digit or capital, or any non-ASCII character, which may be a digit: a set
+    the engine checks much faster than one holding every Unicode digit.)
+
+    Compiled when first needed: that set takes tens of milliseconds to
+    compile, which a server need not spend before its first answer."""
+    return re.compile(
+        r"[_0-9A-Z\x80-\U0010ffff]"
+        r"(?:(?<=_)|(?<=[A-Za-z]\d)|(?<=[a-z][A-Z])|(?<=[A-Z])(?=[A-Z][a-z]))"
+    )
 
 
 def extract(markdown: str) -> SearchText:
@@ -116,7 +124,7 @@ def identifier_parts(text: str) -> str:
     parts: list[str] = []
     end = 0
     # Only words with a place to split are looked at: in prose, a few of thousands.
-    for hit in _SPLIT_POINT.finditer(text):
+    for hit in _split_point().finditer(text):
         start = hit.start()
         if start < end:
             continue  # in the word just split

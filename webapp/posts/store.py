@@ -15,8 +15,10 @@ Rows hold plain values only, never code: the fields every post has
 differ from their defaults as JSON that only ever becomes plain values
 (strings, numbers, dates, tags, warnings: see ``postjson``), and the body
 as plain text (decoding every field from one JSON document per post, the
-body included, was most of a restart at 10,000 posts). Every value read
-is checked for its type before a post is built from it. The file
+body included, was most of a restart at 10,000 posts). A body is read only
+when its post first needs it (``PostStore.body``): a restart neither decodes
+nor keeps 100 MB of Markdown at 10,000 posts. Every value read is checked
+for its type before a post is built from it, a body when it is read. The file
 is opened as ``private`` describes: in a folder that only this user (or
 root) can change, without following links, and made 0600. A store is also
 used only if it was written by this very reader: the fingerprint covers
@@ -32,18 +34,21 @@ Each post's rendered HTML is kept in a file beside this one (see
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import logging
+import os
 import sqlite3
 import sys
 import threading
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 
 from . import migration, postjson, reader
 from .migration.siteroot import find_site
-from .models import Post, Tag
+from .models import Post, PostError, Tag
 from .reader import ReaderSettings
 from .sqlite import NotPrivate, open_database
 
@@ -75,14 +80,19 @@ CREATE TABLE posts (
 ) WITHOUT ROWID;
 """
 _COLUMNS = ", ".join(postjson.COLUMNS)
+_DIGEST = postjson.COLUMNS.index("digest")
+
+#: Connections a process inherited from its parent across a fork: SQLite's
+#: own must not be used or closed in the child, so they are kept, unused.
+_inherited: list[object] = []
 
 
 def fingerprint(root: Path, settings: ReaderSettings) -> str:
     """Changes whenever reading the same bytes could give a different post."""
     hasher = hashlib.blake2b(digest_size=16)
     # The reader's modules, and this store's own way of writing and reading posts.
-    for module in (*reader.shaping_modules(), postjson, sys.modules[__name__]):
-        hasher.update(Path(module.__file__ or "").read_bytes())
+    for source in (*reader.shaping_files(), Path(postjson.__file__ or ""), Path(__file__)):
+        hasher.update(source.read_bytes())
     # Template code is expanded while reading, by these modules, from the
     # site's configuration: a change to either can change a post.
     for source in sorted(Path(migration.__file__ or "").parent.glob("*.py")):
@@ -105,6 +115,9 @@ class PostStore:
         self.settings = settings
         self._fingerprint = fingerprint(root, settings)
         self._saving = threading.Lock()
+        self._root = root
+        self._readers = threading.local()
+        self._readers_pid = os.getpid()
 
     def _connect(self) -> sqlite3.Connection:
         return open_database(self.path, schema=_SCHEMA, version=_FORMAT)
@@ -112,7 +125,10 @@ class PostStore:
     # -- reading and writing --------------------------------------------------
 
     def load(self) -> dict[str, tuple[StatKey, Post]]:
-        """The stored posts, ready to serve; empty when there is nothing trustworthy."""
+        """The stored posts, ready to serve; empty when there is nothing trustworthy.
+
+        Bodies are not read here: each post gets its body from this file
+        when first asked for it (see ``body``)."""
         stored: dict[str, tuple[StatKey, Post]] = {}
         try:
             db = self._connect()
@@ -120,30 +136,78 @@ class PostStore:
                 about = db.execute("SELECT fingerprint FROM about").fetchone()
                 if about is None or about[0] != self._fingerprint:
                     return {}  # written by another version or with other settings
+                # typeof() reads the row's header only, not the body's pages.
                 rows = db.execute(
-                    f"SELECT path, mtime_ns, size, inode, {_COLUMNS}, post, body FROM posts"
+                    f"SELECT path, mtime_ns, size, inode, {_COLUMNS}, post,"
+                    " typeof(body) = 'text' FROM posts"
                 )
                 tags: dict[tuple[str, str], Tag] = {}
                 renderer, summarizer = self.settings.renderer, self.settings.summarizer
-                for path, mtime_ns, size, inode, *columns, text, body in rows:
+                body = self.body
+                for path, mtime_ns, size, inode, *columns, text, has_body in rows:
+                    key = (mtime_ns, size, inode)
                     try:
+                        if has_body != 1:
+                            raise ValueError("stored post has a bad body")
                         post = postjson.from_row(
                             tuple(columns),
                             text,
-                            body,
+                            functools.partial(body, path, key, columns[_DIGEST]),
                             tags,
                             renderer=renderer,
                             summarizer=summarizer,
                         )
                     except Exception:  # one damaged row: that file is read again
                         continue
-                    stored[path] = ((mtime_ns, size, inode), post)
+                    stored[path] = (key, post)
             finally:
                 db.close()
         except (NotPrivate, OSError, sqlite3.Error) as error:
             log.warning("not using the post store %s (BLOG_POST_STORE): %s", self.path, error)
             return {}
         return stored
+
+    def body(self, path: str, key: StatKey, digest: object) -> str:
+        """The body of the post ``load`` took from the row for ``path`` with this
+        stat and digest; if the row is gone or changed since (a process that
+        read the file again, another version's store), from the file itself,
+        if it still holds the same bytes. PostError if neither has it."""
+        try:
+            row = (
+                self._reader()
+                .execute(
+                    "SELECT body FROM posts, about WHERE fingerprint = ? AND path = ?"
+                    " AND mtime_ns = ? AND size = ? AND inode = ? AND digest = ?",
+                    (self._fingerprint, path, *key, digest),
+                )
+                .fetchone()
+            )
+        except sqlite3.Error as error:
+            log.info("could not read a body from the post store %s: %s", self.path, error)
+            row = None
+        if row is not None and type(row[0]) is str:
+            return row[0]
+        post = reader.read_post(Path(path), self._root, self.settings)
+        if post.digest != digest:
+            raise PostError(post.source, "changed while being served; it is read again")
+        return post.body
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's connection for reading bodies (one per thread and process)."""
+        if self._readers_pid != os.getpid():
+            # A forked child must not use (or close) its parent's SQLite connections.
+            _inherited.append(self._readers)
+            self._readers, self._readers_pid = threading.local(), os.getpid()
+        db: sqlite3.Connection | None = getattr(self._readers, "db", None)
+        if db is None:
+            # Not through open_database: a process serving for hours must never
+            # set up the file afresh (a newer version's store, say, which has
+            # another fingerprint, so no row of it is taken). It is the file
+            # ``load`` checked was private, and SQLite is told not to make one.
+            uri = "file:" + urllib.parse.quote(str(self.path)) + "?mode=rw"
+            db = self._readers.db = sqlite3.connect(uri, uri=True, timeout=5)
+            db.execute("PRAGMA trusted_schema = OFF")
+        return db
 
     def save(self, entries: Mapping[str, tuple[StatKey, Post]]) -> None:
         """Bring the store in line with ``entries``, rewriting only the rows that differ."""

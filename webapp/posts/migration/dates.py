@@ -19,8 +19,6 @@ import re
 import warnings
 from datetime import UTC, datetime, timedelta, timezone
 
-from dateutil import parser as date_parser
-
 _HOUR = 3600
 #: Zone abbreviations Ruby's Time.parse knows (Date::ZONE_TABLE's common part).
 ZONE_OFFSETS: dict[str, int] = {
@@ -67,6 +65,9 @@ def parse_date_text(text: str) -> datetime | None:
     text = " ".join(_REMARK.sub(" ", text).split())
     if not _HAS_LETTERS_OR_DIGITS.search(text):
         return None
+    # Here: most dates are ISO, and a restart reads none, so need not import it.
+    from dateutil import parser as date_parser
+
     results = []
     for default in _DEFAULTS:
         try:

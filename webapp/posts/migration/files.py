@@ -34,20 +34,28 @@ SITE_TOOLING_FOLDERS = frozenset(
 )  # fmt: skip
 
 
+def _split_name(name: str) -> tuple[str, str]:
+    """A file name's stem and suffix, as PurePosixPath's ``stem`` and ``suffix``
+    find them, without building one. For names a folder listing gives: a
+    start reads every name of 10,000 posts several times."""
+    if "/" in name:
+        path = PurePosixPath(name)
+        return path.stem, path.suffix
+    dot = name.rfind(".")
+    if 0 < dot < len(name) - 1:
+        return name[:dot], name[dot:]
+    return name, ""
+
+
 def is_markdown_name(name: str) -> bool:
     """Whether a file name has one of the Markdown suffixes posts use."""
-    if "/" in name:
-        return PurePosixPath(name).suffix.lower() in MARKDOWN_SUFFIXES
-    # A plain name, as a folder listing gives (twice for every file at each
-    # start): its suffix as PurePosixPath.suffix finds it, without building one.
-    dot = name.rfind(".")
-    return 0 < dot < len(name) - 1 and name[dot:].lower() in MARKDOWN_SUFFIXES
+    return _split_name(name)[1].lower() in MARKDOWN_SUFFIXES
 
 
 def is_bundle_index(name: str) -> bool:
     """Whether a file is a page bundle's ``index.<Markdown suffix>``."""
-    path = PurePosixPath(name)
-    return path.stem == "index" and is_markdown_name(path.name)
+    stem, suffix = _split_name(PurePosixPath(name).name if "/" in name else name)
+    return stem == "index" and suffix.lower() in MARKDOWN_SUFFIXES
 
 
 def iter_skipped_files(root: Path) -> Iterator[tuple[PurePosixPath, str]]:
@@ -74,7 +82,7 @@ def iter_skipped_files(root: Path) -> Iterator[tuple[PurePosixPath, str]]:
             and name not in {"layouts", "static", "assets", "themes", "node_modules"}
         )
         for name in sorted(files):
-            suffix = PurePosixPath(name).suffix.lower()
+            suffix = _split_name(name)[1].lower()
             if name.startswith(".") or suffix not in OTHER_CONTENT_SUFFIXES:
                 continue
             path = Path(folder, name)

@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from ..files import is_post_path
 from .files import is_markdown_name
 from .jekyll import FileSlugs, default_post_url
@@ -48,6 +46,8 @@ def load_config(root: Path) -> dict[str, Any]:
 
 
 def _load(path: Path) -> dict[str, Any]:
+    import yaml  # here: a server that reads no file (a restart) need not import it
+
     try:
         text = path.read_text(encoding="utf-8")
         if path.suffix == ".toml":

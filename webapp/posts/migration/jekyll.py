@@ -7,9 +7,6 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import frontmatter
-import yaml
-
 from ..slugs import slug_from_path, slugify
 from .files import is_markdown_name
 from .liquid import LiquidContext
@@ -129,8 +126,14 @@ _POST_LINK = re.compile(r"\{%-?\s*link\s+(?:_posts|_drafts)/([^\s%]+)")
 def load_config(path: Path) -> dict[str, Any]:
     """A YAML site configuration as a mapping (empty when missing or not a mapping)."""
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    import yaml  # here: only a Jekyll site needs it
+
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError:
         return {}
     return loaded if isinstance(loaded, dict) else {}
 
@@ -159,6 +162,9 @@ class FileSlugs:
 
 def slug_of_file(path: Path, root: Path) -> str:
     """The slug the reader gives the post in this file (front matter ``slug`` or its name)."""
+    import frontmatter  # here: a server that reads no file (a restart) need not import it
+    import yaml
+
     try:
         metadata = frontmatter.load(str(path)).metadata
     except (OSError, ValueError, yaml.YAMLError):  # the reader reports a broken post

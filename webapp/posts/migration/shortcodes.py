@@ -22,8 +22,6 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-import markdown
-
 from .code import Lines, Regions, code_regions
 from .embeds import gist_link, vimeo_link, youtube_link
 from .report import Expanded, Unknown
@@ -389,6 +387,8 @@ def _inline_markdown(text: str) -> str:
     """Hugo's ``markdownify`` for one line: inline Markdown, no paragraph around it."""
     if not text:
         return ""
+    import markdown  # here: most sites never call it, and a start need not import it
+
     html = markdown.markdown(text)
     return re.sub(r"^<p>(.*)</p>$", r"\1", html, flags=re.DOTALL)
 
