@@ -13,7 +13,7 @@ import html
 import sqlite3
 import threading
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -191,10 +191,20 @@ class SearchIndex:
                 list(enumerate(changed[start : start + _BATCH], last + 1 + start))
                 for start in range(0, len(changed), _BATCH)
             ]
-            # Two cores: one thread extracts the next batch's text (Python) while
-            # this one indexes the last (SQLite, which lets go of the GIL).
-            with ThreadPoolExecutor(1, thread_name_prefix="search-text") as pool:
-                for rows in pool.map(_rows, batches):
+            # FTS5 merges its segments as it goes (automerge); over a whole
+            # build that merging is most of the cost, and is left to the
+            # merges that bound the segments (crisismerge) until the end.
+            for table in ("words", "prefixes"):
+                db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
+            # Two cores: this thread extracts text and stores it (Python, holding
+            # the GIL), while the other indexes the last batch (SQLite, which lets
+            # go of the GIL). One thread at a time uses the connection.
+            with ThreadPoolExecutor(1, thread_name_prefix="search-index") as pool:
+                indexing: Future[None] | None = None
+                for batch in batches:
+                    rows = _rows(batch)
+                    if indexing is not None:
+                        indexing.result()
                     db.executemany(
                         "INSERT INTO documents (id, source, digest, slug, published, draft)"
                         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -204,12 +214,13 @@ class SearchIndex:
                         f"INSERT INTO texts (id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
                         (text for _, text in rows),
                     )
-                    for table in ("words", "prefixes"):
-                        db.execute(
-                            f"INSERT INTO {table} (rowid, {_COLUMNS})"
-                            f" SELECT id, {_COLUMNS} FROM texts WHERE id >= ?",
-                            (rows[0][0][0],),
-                        )
+                    indexing = pool.submit(_index, db, batch[0][0])
+                if indexing is not None:
+                    indexing.result()
+            for table in ("words", "prefixes"):
+                db.execute(
+                    f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', {_AUTOMERGE})"
+                )
 
     def search(
         self, text: str, *, now: datetime, drafts: bool = False, limit: int = 10, offset: int = 0
@@ -273,6 +284,18 @@ class SearchIndex:
 
 
 _BATCH = 100
+#: FTS5's default: merge once four segments of a size are there.
+_AUTOMERGE = 4
+
+
+def _index(db: sqlite3.Connection, first: int) -> None:
+    """Index the texts stored from id ``first`` on, in both tables."""
+    for table in ("words", "prefixes"):
+        db.execute(
+            f"INSERT INTO {table} (rowid, {_COLUMNS})"
+            f" SELECT id, {_COLUMNS} FROM texts WHERE id >= ?",
+            (first,),
+        )
 
 
 def _rows(
