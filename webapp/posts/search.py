@@ -191,36 +191,41 @@ class SearchIndex:
                 list(enumerate(changed[start : start + _BATCH], last + 1 + start))
                 for start in range(0, len(changed), _BATCH)
             ]
-            # FTS5 merges its segments as it goes (automerge); over a whole
-            # build that merging is most of the cost, and is left to the
-            # merges that bound the segments (crisismerge) until the end.
-            for table in ("words", "prefixes"):
-                db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
-            # Two cores: this thread extracts text and stores it (Python, holding
-            # the GIL), while the other indexes the last batch (SQLite, which lets
-            # go of the GIL). One thread at a time uses the connection.
-            with ThreadPoolExecutor(1, thread_name_prefix="search-index") as pool:
-                indexing: Future[None] | None = None
-                for batch in batches:
-                    rows = _rows(batch)
-                    if indexing is not None:
-                        indexing.result()
-                    db.executemany(
-                        "INSERT INTO documents (id, source, digest, slug, published, draft)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        (document for document, _ in rows),
-                    )
-                    db.executemany(
-                        f"INSERT INTO texts (id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-                        (text for _, text in rows),
-                    )
-                    indexing = pool.submit(_index, db, batch[0][0])
+            if batches:
+                self._index_batches(db, batches)
+
+    @staticmethod
+    def _index_batches(
+        db: sqlite3.Connection, batches: list[list[tuple[int, tuple[str, Post]]]]
+    ) -> None:
+        # FTS5 merges its segments as it goes (automerge), a quarter or more
+        # of a whole build's inserts; during a sync only the merges that keep
+        # the segments few (crisismerge) are done.
+        for table in ("words", "prefixes"):
+            db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
+        # Two cores: this thread extracts text and stores it (Python, holding
+        # the GIL), while the other indexes the last batch (SQLite, which lets
+        # go of the GIL). One thread at a time uses the connection.
+        with ThreadPoolExecutor(1, thread_name_prefix="search-index") as pool:
+            indexing: Future[None] | None = None
+            for batch in batches:
+                rows = _rows(batch)
                 if indexing is not None:
                     indexing.result()
-            for table in ("words", "prefixes"):
-                db.execute(
-                    f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', {_AUTOMERGE})"
+                db.executemany(
+                    "INSERT INTO documents (id, source, digest, slug, published, draft)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (document for document, _ in rows),
                 )
+                db.executemany(
+                    f"INSERT INTO texts (id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                    (text for _, text in rows),
+                )
+                indexing = pool.submit(_index, db, batch[0][0])
+            if indexing is not None:
+                indexing.result()
+        for table in ("words", "prefixes"):
+            db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', {_AUTOMERGE})")
 
     def search(
         self, text: str, *, now: datetime, drafts: bool = False, limit: int = 10, offset: int = 0
