@@ -51,12 +51,15 @@ WHY_MISSED = {
     "cached post ÷": "Cached post against the ceiling and the limit: the two server"
     " workers, wrk's two threads and the kernel's loopback share two cores, and this"
     " machine's load moves the ratio from one run to the next.",
-    "search index build": "Search index build: extracting the text of every post and"
-    " SQLite's FTS5 inserts into the stemmed and prefix tables, each on one core at best"
-    " (the profile of a build below shows the split).",
-    "search": "Search: the slowest queries (listed above) match most of the posts, being"
-    " a very common word or the first letters of a word still being typed, and BM25"
-    " ranks every match before the best ten are kept.",
+    "search index build": "Search index build: one thread extracts the text of every post"
+    " (Python) while the other makes SQLite's FTS5 inserts into the stemmed and prefix"
+    " tables, each about half the work, and the commit then copies the index out of"
+    " SQLite's write-ahead log into its file (the profile of a build below shows the split).",
+    "search": "Search: the slowest queries (listed above) are a very common word, or the"
+    " first letters of one still being typed, found in most of the posts: BM25 ranks every"
+    " match before the best ten are kept, and the first four letters or more of a word"
+    " (the index holds words' first two and three) merge the match lists of every word"
+    " they start.",
 }
 
 
