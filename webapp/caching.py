@@ -24,7 +24,7 @@ accepts it (a page no client has asked compressed costs no compression) and
 stored back beside the body.
 
 A cached page is answered before Flask routes the request at all: a small
-WSGI layer (``CachedResponses``) computes the same key from the raw request
+WSGI layer (``cached_wsgi.CachedResponses``) computes the same key from the raw request
 and answers from the stored parts, conditional requests included, with the
 same ``ResponseCache.answer`` the view decorator uses. Requests with a query
 string, and every miss, go through Flask as usual.
@@ -42,7 +42,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, ParamSpec
 
@@ -53,6 +53,7 @@ from werkzeug.wrappers import Response
 
 from .blog import Blog, current_library
 from .cache_backends import Entry, RedisCache, RefusedValue, pack, refuse, safe_cache_type, unpack
+from .cached_wsgi import CachedResponses
 from .compression import choose_encoding, compress_one, wanted_encoding
 from .memory_cache import BoundedMemoryCache
 from .request_facts import VARY, Answering, not_modified, not_modified_headers
@@ -60,7 +61,7 @@ from .security import HEADERS, security_headers
 from .site_version import site_version
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIEnvironment
 
     from .posts import Library
 
@@ -79,8 +80,6 @@ GENERATION_TTL = 1.0
 #: After a backend failure, how long to serve uncached before trying again.
 RETRY_AFTER = 1.0
 _SECURITY_NAMES = frozenset({*HEADERS, "Strict-Transport-Security"})
-#: Paths never cached: no need to ask the cache about them.
-_UNCACHED_PREFIXES = ("/static/", "/healthz", "/readyz")
 
 
 def init_caching(app: Flask) -> None:
@@ -390,39 +389,6 @@ def cached_response(
         return wrapper
 
     return decorator
-
-
-class CachedResponses:
-    """WSGI layer that answers cached pages before Flask routes the request.
-
-    It asks the same questions as ``cached_response`` (``ResponseCache.key``
-    and ``ResponseCache.answer``), from the raw request; anything it cannot
-    answer from the cache goes to Flask unchanged.
-    """
-
-    def __init__(self, wsgi_app: WSGIApplication, responses: ResponseCache) -> None:
-        self.wsgi_app = wsgi_app
-        self.responses = responses
-
-    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        if (
-            environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
-            or environ.get("QUERY_STRING")
-            or path.startswith(_UNCACHED_PREFIXES)
-        ):
-            return self.wsgi_app(environ, start_response)
-        responses = self.responses
-        blog = responses.blog
-        now = blog.now()
-        library = blog.library(now)
-        key = responses.key(library, environ)
-        stored = responses.get(key) if key is not None else None
-        if stored is None:
-            return self.wsgi_app(environ, start_response)
-        status, headers, body = responses.respond(environ, key, stored, library, now, hit=True)
-        start_response(status, headers)
-        return [body]
 
 
 def invalidate() -> int:

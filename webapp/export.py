@@ -26,7 +26,7 @@ import inspect
 import json
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from flask import Flask, url_for
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from .blog import get_blog
+from .export_files import by_prefix, read_manifest, remove_extra, write_if_changed
 from .posts import Library, Post
 from .posts.bundles import bundle_folder, open_bundle_file
 from .posts.render_store import StoredRenderer
@@ -84,8 +85,8 @@ def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) 
         raise ValueError(f"{destination} is not empty and is not an export; choose another folder")
     fresh = not destination.exists() or not any(destination.iterdir())
     destination.mkdir(parents=True, exist_ok=True)
-    manifest = _read_manifest(marker)
-    notes_below = _by_prefix(manifest, "footnotes/")
+    manifest = read_manifest(marker)
+    notes_below = by_prefix(manifest, "footnotes/")
     app.config["STATIC_EXPORT"] = True
     wanted: dict[str, str] = {}  # file -> digest of its inputs
     todo: list[_Task] = [_Task(NOT_FOUND_PAGE, _MISSING_URL, "", False, None)]
@@ -121,8 +122,8 @@ def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) 
     static_written, static_unchanged = _copy_static(app, destination, wanted)
     written += static_written
     unchanged += static_unchanged
-    removed = 0 if fresh else _remove_extra(destination, wanted)
-    _write_if_changed(destination / MARKER, json.dumps(wanted, sort_keys=True).encode())
+    removed = 0 if fresh else remove_extra(destination, wanted, MARKER)
+    write_if_changed(destination / MARKER, json.dumps(wanted, sort_keys=True).encode())
     return Report(written=written, unchanged=unchanged, removed=removed)
 
 
@@ -299,7 +300,7 @@ def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[Row]
     done: list[Row] = []
 
     def write(file: str, content: bytes, depends_on: str) -> None:
-        changed = _write_if_changed(destination / file, content, folders)
+        changed = write_if_changed(destination / file, content, folders)
         done.append((file, depends_on, changed))
 
     for task in todo:
@@ -349,61 +350,8 @@ def _copy_static(app: Flask, destination: Path, wanted: dict[str, str]) -> tuple
             continue
         file = f"{prefix}/{relative.as_posix()}"
         wanted[file] = ""
-        if _write_if_changed(destination / file, path.read_bytes()):
+        if write_if_changed(destination / file, path.read_bytes()):
             written += 1
         else:
             unchanged += 1
     return written, unchanged
-
-
-def _write_if_changed(path: Path, content: bytes, folders: set[Path] | None = None) -> bool:
-    """Write content unless the file holds it already; ``folders`` are known to exist."""
-    try:
-        if path.stat().st_size == len(content) and path.read_bytes() == content:
-            return False
-    except FileNotFoundError:
-        if folders is None or path.parent not in folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if folders is not None:
-                folders.add(path.parent)
-    path.write_bytes(content)
-    return True
-
-
-def _read_manifest(marker: Path) -> dict[str, str]:
-    try:
-        loaded = json.loads(marker.read_text())
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(loaded, dict):
-        return {}
-    return {str(file): str(digest) for file, digest in loaded.items()}
-
-
-def _by_prefix(files: Iterable[str], marker: str) -> dict[str, list[str]]:
-    """The files whose path has ``marker`` in it, under each path up to and
-    including it: ``files.startswith(prefix)`` for every such prefix at once."""
-    below: dict[str, list[str]] = {}
-    for file in files:
-        at = file.find(marker)
-        while at != -1:
-            below.setdefault(file[: at + len(marker)], []).append(file)
-            at = file.find(marker, at + 1)
-    return below
-
-
-def _remove_extra(destination: Path, wanted: Iterable[str]) -> int:
-    """Delete files no longer part of the site, then folders left empty (strings, not Paths)."""
-    keep, root, removed, gone = set(wanted) | {MARKER}, str(destination), 0, set[str]()
-    # Deepest first, so a folder is looked at after what was inside it.
-    for folder, folders, files in os.walk(root, topdown=False):
-        prefix = folder[len(root) + 1 :].replace(os.sep, "/") + "/" if folder != root else ""
-        extra = [name for name in files if prefix + name not in keep]
-        for name in extra:
-            os.unlink(os.path.join(folder, name))
-        removed += len(extra)
-        left = len(files) - len(extra) + sum(os.path.join(folder, f) not in gone for f in folders)
-        if folder != root and not left:
-            os.rmdir(folder)
-            gone.add(folder)
-    return removed
