@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +52,33 @@ def cached_in_process(content: Path, work: Path, rounds: int = 3000) -> dict[str
             timings[name].append((time.perf_counter() - started) / (rounds // 3) * 1e6)
     app.extensions["blog"].folder.close()
     return {name: min(times) for name, times in timings.items()}
+
+
+#: Prints the CPU seconds this process spends importing the application.
+_IMPORT_SCRIPT = """
+import time
+started = time.process_time()
+import webapp
+print(time.process_time() - started)
+"""
+
+
+def import_time(rounds: int = 5) -> float:
+    """CPU seconds a fresh process spends importing the application (median of
+    ``rounds``): each server worker does it before reading a post."""
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", _IMPORT_SCRIPT],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=120,
+            ).stdout
+        )
+        for _ in range(rounds)
+    ]
+    return statistics.median(times)
 
 
 def load_time(content: Path, store: Path) -> Loaded:

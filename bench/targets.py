@@ -20,6 +20,7 @@ class Facts:
     load_s: float
     stored_s: float
     posts: int
+    import_s: float
 
 
 #: What the profiles show behind each target this code can miss on this
@@ -31,7 +32,7 @@ WHY_MISSED = {
     " them below shows where), and on two cores the workers compete with each other and"
     " with the server's own start. A restart takes unchanged posts from the post store"
     " instead ({stored_s:.2f} s in one process), after importing Flask, Jinja and the"
-    " application (about 0.6 s of CPU per worker).",
+    " application ({import_s:.2f} s of CPU per worker).",
     "Markdown": "Markdown: Python-Markdown with no extensions already takes"
     " {bare_ms:.1f} ms for this post; the per-extension table above shows what each"
     " extension the site needs adds.",
