@@ -96,8 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         in_process = cached_in_process(largest, work)
         report.paragraph(
-            "Cached requests through the app alone (Flask's test client, no server or"
-            f" network), {sizes[-1]:,} posts: "
+            "Cached requests through the application's WSGI callable alone (CPU time; no"
+            f" server, network or test client), {sizes[-1]:,} posts: "
             + ", ".join(f"{name} {us:.0f} µs" for name, us in in_process.items())
             + "."
         )
@@ -111,7 +111,12 @@ def main(argv: list[str] | None = None) -> int:
             f" phrases, tags and misses (bench/search.py). The slowest: {slowest}."
         )
         facts = Facts(
-            rendered.bare_ms, loaded.first_s, loaded.from_store_s, loaded.posts, imported_s
+            rendered.bare_ms,
+            loaded.first_s,
+            loaded.from_store_s,
+            loaded.posts,
+            imported_s,
+            in_process["cached post page"],
         )
         report_targets(report, measured, servers, rendered, exported, searched, facts)
         if not args.no_profile:

@@ -21,6 +21,7 @@ class Facts:
     stored_s: float
     posts: int
     import_s: float
+    cached_app_us: float
 
 
 #: What the profiles show behind each target this code can miss on this
@@ -49,9 +50,11 @@ WHY_MISSED = {
     "export": "Export: with no body rendered before, every one is rendered (the Markdown"
     " row), and every page is built through the application, where Hugo's renderer is"
     " compiled Go; the export profile below shows where the time goes.",
-    "cached post ÷": "Cached post against the ceiling and the limit: the two server"
-    " workers, wrk's two threads and the kernel's loopback share two cores, and this"
-    " machine's load moves the ratio from one run to the next.",
+    "cached post ÷": "Cached post against the ceiling and the limit: the application's"
+    " own work is {cached_app_us:.0f} µs of CPU per cached post (the in-process row"
+    " above); the rest of each request is the server's, wrk's and the kernel's loopback,"
+    " with the two server workers and wrk's two threads on two cores, and this machine's"
+    " load moves the ratio from one run to the next.",
     "search index build": "Search index build: one thread extracts the text of every post"
     " (Python) while the other makes SQLite's FTS5 inserts into the stemmed and prefix"
     " tables, each about half the work, and the commit then copies the index out of"
