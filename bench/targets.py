@@ -27,11 +27,12 @@ class Facts:
 #: What the profiles show behind each target this code can miss on this
 #: machine; {names} are filled from the same run's Facts.
 WHY_MISSED = {
-    "start-up": "Start-up: on a first start every worker reads and parses every post"
-    " before it answers ({load_s:.1f} s for {posts:,} posts in one process; YAML is about"
-    " a third, the rest reading, field checks and migration rules, the profile of loading"
-    " them below shows where), and on two cores the workers compete with each other and"
-    " with the server's own start. A restart takes unchanged posts from the post store"
+    "start-up": "Start-up: on a first start the workers share the posts out before they"
+    " answer: each reads and parses about half ({load_s:.1f} s for all {posts:,} posts in"
+    " one process; YAML is about a third, the rest reading, field checks and migration"
+    " rules, the profile of loading them below shows where), stores them and takes the"
+    " other half from the post store, on two cores shared with the server's own start."
+    " A restart takes unchanged posts from the post store"
     " instead ({stored_s:.2f} s in one process), after importing Flask, Jinja and the"
     " application ({import_s:.2f} s of CPU per worker).",
     "Markdown": "Markdown: Python-Markdown with no extensions already takes"

@@ -22,6 +22,7 @@ from .files import is_inside, is_post_path, iter_post_files
 from .library import Library, Snapshot, unique_slugs
 from .models import Post, PostError
 from .reader import ReaderSettings, read_post
+from .sharing import BATCH, read_shared
 from .slugs import slug_from_path
 from .store import PostStore, StatKey
 from .watch import Watcher, make_watcher
@@ -58,6 +59,7 @@ class ContentFolder:
         poll_interval: float = 1.0,
         use_inotify: bool = True,
         store: Path | None = None,
+        batch: int = BATCH,
     ) -> None:
         self.root = root.resolve()
         self.settings = settings
@@ -66,6 +68,9 @@ class ContentFolder:
         self.store = PostStore(store, self.root, settings) if store else None
         #: Posts from the store, while the first full read of this process takes them.
         self._stored: dict[str, tuple[StatKey, Post]] = {}
+        #: The store, while the first full read shares out the files it lacks (``sharing``).
+        self._sharing: PostStore | None = None
+        self.batch = batch
         self._saver: threading.Thread | None = None
         #: By absolute path, as a string: cheaper than Path keys at 10,000 files.
         self._entries: dict[str, _Entry] = {}
@@ -141,13 +146,13 @@ class ContentFolder:
         return self._recheck_references() or changed
 
     def _first_read(self, store: PostStore) -> bool:
-        """The first full read, taking unchanged files' posts from the store,
-        then storing what was read if the store was missing any of it."""
-        self._stored = store.load()
+        """The first full read, taking unchanged files' posts from the store (the others
+        shared out, see ``sharing``), then storing what the store was missing."""
+        self._stored, self._sharing = store.load(), store
         try:
             changed = self._rescan()
         finally:
-            stored, self._stored = self._stored, {}
+            stored, self._stored, self._sharing = self._stored, {}, None
         current = {
             path: (entry.stat, entry.post)
             for path, entry in self._entries.items()
@@ -205,15 +210,31 @@ class ContentFolder:
             if path not in found:
                 del self._entries[path]
                 changed = True
-        for path, stat in found.items():
+        keys = {path: _stat_key(stat) for path, stat in found.items()}
+        unread: list[str] = []
+        for path, key in keys.items():
             known = self._entries.get(path)
-            key = _stat_key(stat)
             if known is None and path in self._stored and self._stored[path][0] == key:
                 self._entries[path] = _Entry(key, self._stored[path][1])
                 changed = True
             elif known is None or known.stat != key:
-                changed |= self._reread(path)
+                unread.append(path)
+        if self._sharing is not None and len(unread) > self.batch:
+            taken = read_shared(
+                self._sharing, keys, set(unread), self._read, size=self.batch, order=_path_key
+            )
+            self._entries.update((path, _Entry(*value)) for path, value in taken.items())
+            return True
+        for path in unread:
+            changed |= self._reread(path)
         return changed
+
+    def _read(self, paths: list[str]) -> dict[str, tuple[StatKey, Post]]:
+        """Read these files; the posts that read cleanly, by path."""
+        for path in paths:
+            self._reread(path)
+        read = [(path, self._entries.get(path)) for path in paths]
+        return {p: (e.stat, e.post) for p, e in read if e and e.post and e.stat and not e.error}
 
     def _reread(self, path: str) -> bool:
         """Read one file again. A failed read keeps the last good post."""
@@ -311,9 +332,7 @@ class ContentFolder:
         of two files claiming one slug keeps it."""
         known, order = self._order
         if self._entries.keys() != known:
-            # No file name holds a NUL, so with it for the separator plain string
-            # order is Path order (by parts), at a fraction of the cost.
-            order = sorted(self._entries, key=lambda path: path.replace(os.sep, "\0"))
+            order = sorted(self._entries, key=_path_key)
             self._order = (frozenset(self._entries), order)
         return order
 
@@ -340,6 +359,11 @@ class ContentFolder:
             del marks[path]
         self._combined = combined
         return f"{combined:032x}" if current else _EMPTY_DIGEST
+
+
+def _path_key(path: str) -> str:
+    """Sorts as Path does (by parts), as no name holds a NUL, at a fraction of the cost."""
+    return path.replace(os.sep, "\0")
 
 
 def _mark(post: Post) -> tuple[Post, int]:

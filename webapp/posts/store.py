@@ -9,6 +9,8 @@ when its file's stat is unchanged; anything else is read from disk as
 before. Writing touches only the rows that changed, in a background thread,
 so a worker serving its first requests is never held up by it, and
 workers starting together leave the work to whichever writes first.
+Workers starting on a store that lacks many files (a first start) share
+out the reading of those files through it: see ``sharing``.
 
 Rows hold plain values only, never code: the fields every post has
 (slug, title, date, tags...) in columns of their own, the others that
@@ -42,9 +44,11 @@ import os
 import sqlite3
 import sys
 import threading
+import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import migration, postjson, reader
 from .migration.siteroot import find_site
@@ -56,10 +60,11 @@ log = logging.getLogger(__name__)
 
 StatKey = tuple[int, int, int]
 
-_FORMAT = 6
+_FORMAT = 7
 
 #: The fields every post has in columns of their own (``postjson.COLUMNS``),
 #: then ``post``: the JSON of the others that differ from their defaults.
+#: ``claims``: batches of files a process is reading on a first start (see ``sharing``).
 _SCHEMA = """
 CREATE TABLE about (fingerprint TEXT NOT NULL);
 CREATE TABLE posts (
@@ -78,9 +83,15 @@ CREATE TABLE posts (
     post TEXT NOT NULL,
     body TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE claims (name TEXT PRIMARY KEY, owner TEXT NOT NULL, made REAL NOT NULL);
 """
-_COLUMNS = ", ".join(postjson.COLUMNS)
 _DIGEST = postjson.COLUMNS.index("digest")
+#: A post's row as ``PostStore.posts`` reads it: not the body, only whether it
+#: is text (typeof() reads the row's header, not the body's pages).
+ROW = f"path, mtime_ns, size, inode, {', '.join(postjson.COLUMNS)}, post, typeof(body) = 'text'"
+INSERT = f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * 14)})"
+#: Seconds after which a claim is cleared by the next full save.
+CLAIMS_LAST = 600.0
 
 #: Connections a process inherited from its parent across a fork: SQLite's
 #: own must not be used or closed in the child, so they are kept, unused.
@@ -119,7 +130,7 @@ class PostStore:
         self._readers = threading.local()
         self._readers_pid = os.getpid()
 
-    def _connect(self) -> sqlite3.Connection:
+    def connect(self) -> sqlite3.Connection:
         return open_database(self.path, schema=_SCHEMA, version=_FORMAT)
 
     # -- reading and writing --------------------------------------------------
@@ -129,42 +140,55 @@ class PostStore:
 
         Bodies are not read here: each post gets its body from this file
         when first asked for it (see ``body``)."""
-        stored: dict[str, tuple[StatKey, Post]] = {}
         try:
-            db = self._connect()
+            db = self.connect()
             try:
-                about = db.execute("SELECT fingerprint FROM about").fetchone()
-                if about is None or about[0] != self._fingerprint:
+                if not self.trusts(db):
                     return {}  # written by another version or with other settings
-                # typeof() reads the row's header only, not the body's pages.
-                rows = db.execute(
-                    f"SELECT path, mtime_ns, size, inode, {_COLUMNS}, post,"
-                    " typeof(body) = 'text' FROM posts"
-                )
-                tags: dict[tuple[str, str], Tag] = {}
-                renderer, summarizer = self.settings.renderer, self.settings.summarizer
-                body = self.body
-                for path, mtime_ns, size, inode, *columns, text, has_body in rows:
-                    key = (mtime_ns, size, inode)
-                    try:
-                        if has_body != 1:
-                            raise ValueError("stored post has a bad body")
-                        post = postjson.from_row(
-                            tuple(columns),
-                            text,
-                            functools.partial(body, path, key, columns[_DIGEST]),
-                            tags,
-                            renderer=renderer,
-                            summarizer=summarizer,
-                        )
-                    except Exception:  # one damaged row: that file is read again
-                        continue
-                    stored[path] = (key, post)
+                return self.posts(db.execute(f"SELECT {ROW} FROM posts"))
             finally:
                 db.close()
         except (NotPrivate, OSError, sqlite3.Error) as error:
             log.warning("not using the post store %s (BLOG_POST_STORE): %s", self.path, error)
             return {}
+
+    def trusts(self, db: sqlite3.Connection) -> bool:
+        """Whether the open store was written by this very reader (its fingerprint)."""
+        about = db.execute("SELECT fingerprint FROM about").fetchone()
+        return about is not None and about[0] == self._fingerprint
+
+    def adopt(self, db: sqlite3.Connection) -> None:
+        """Inside a write transaction: empty the store if another reader wrote it."""
+        if not self.trusts(db):
+            db.execute("DELETE FROM about")
+            db.execute("DELETE FROM posts")
+            db.execute("DELETE FROM claims")
+            db.execute("INSERT INTO about VALUES (?)", (self._fingerprint,))
+
+    def posts(self, rows: Iterable[Sequence[Any]]) -> dict[str, tuple[StatKey, Post]]:
+        """The posts of rows selected as ``ROW``; a damaged row is left out (that
+        file is read). Bodies are not read here: each post gets its body from
+        this file when first asked for it (see ``body``)."""
+        stored: dict[str, tuple[StatKey, Post]] = {}
+        tags: dict[tuple[str, str], Tag] = {}
+        renderer, summarizer = self.settings.renderer, self.settings.summarizer
+        body = self.body
+        for path, mtime_ns, size, inode, *columns, text, has_body in rows:
+            key = (mtime_ns, size, inode)
+            try:
+                if has_body != 1:
+                    raise ValueError("stored post has a bad body")
+                post = postjson.from_row(
+                    tuple(columns),
+                    text,
+                    functools.partial(body, path, key, columns[_DIGEST]),
+                    tags,
+                    renderer=renderer,
+                    summarizer=summarizer,
+                )
+            except Exception:  # one damaged row: that file is read again
+                continue
+            stored[path] = (key, post)
         return stored
 
     def body(self, path: str, key: StatKey, digest: object) -> str:
@@ -209,6 +233,18 @@ class PostStore:
             db.execute("PRAGMA trusted_schema = OFF")
         return db
 
+    @staticmethod
+    def rows(entries: Mapping[str, tuple[StatKey, Post]]) -> Iterator[tuple[object, ...]]:
+        """The store rows of entries, leaving out (and logging) a post the store cannot hold."""
+        for path, (key, post) in entries.items():
+            try:
+                values = postjson.row(post)
+            except (TypeError, ValueError) as error:
+                # A value front matter gave that JSON cannot hold: read this file next time.
+                log.info("not storing %s: %s", post.source, error)
+                continue
+            yield (path, *key, *values, post.body)
+
     def save(self, entries: Mapping[str, tuple[StatKey, Post]]) -> None:
         """Bring the store in line with ``entries``, rewriting only the rows that differ."""
         with self._saving:
@@ -220,15 +256,13 @@ class PostStore:
                 log.warning("could not store the posts in %s: %s", self.path, error)
 
     def _save(self, entries: Mapping[str, tuple[StatKey, Post]]) -> None:
-        db = self._connect()
+        db = self.connect()
         try:
             with db:
                 db.execute("BEGIN IMMEDIATE")  # one writer at a time; the others wait
-                about = db.execute("SELECT fingerprint FROM about").fetchone()
-                if about is None or about[0] != self._fingerprint:
-                    db.execute("DELETE FROM about")
-                    db.execute("DELETE FROM posts")
-                    db.execute("INSERT INTO about VALUES (?)", (self._fingerprint,))
+                self.adopt(db)
+                # Claims of a first read (see ``sharing``) long over: died, or done.
+                db.execute("DELETE FROM claims WHERE made < ?", (time.time() - CLAIMS_LAST,))
                 known = {
                     path: (mtime_ns, size, inode)
                     for path, mtime_ns, size, inode in db.execute(
@@ -239,20 +273,15 @@ class PostStore:
                     "DELETE FROM posts WHERE path = ?",
                     [(path,) for path in known.keys() - entries.keys()],
                 )
-                for path, (key, post) in entries.items():
-                    if known.get(path) == key:
-                        continue  # already there (perhaps from another worker)
-                    try:
-                        values = postjson.row(post)
-                    except (TypeError, ValueError) as error:
-                        # A value front matter gave that JSON cannot hold: read this file next time.
-                        log.info("not storing %s: %s", post.source, error)
-                        db.execute("DELETE FROM posts WHERE path = ?", (path,))
-                        continue
-                    db.execute(
-                        f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * 14)})",
-                        (path, *key, *values, post.body),
-                    )
+                changed = {
+                    path: value for path, value in entries.items() if known.get(path) != value[0]
+                }  # the others are there already (perhaps from another worker)
+                rows = list(self.rows(changed))
+                db.executemany(INSERT, rows)
+                db.executemany(  # not storable: read from its file next time
+                    "DELETE FROM posts WHERE path = ?",
+                    [(path,) for path in changed.keys() - {row[0] for row in rows}],
+                )
         finally:
             db.close()
 
