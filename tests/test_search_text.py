@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -184,4 +185,29 @@ def test_every_post_of_a_large_folder_is_found_and_edits_replace_old_text(tmp_pa
         assert found(index, "okapi ") == ["p7"] and found(index, "oka") == ["p7"]
         assert index.search("zebr", now=datetime.now(UTC)).total == 248
     finally:
+        index.close()
+
+
+def test_searches_while_the_index_is_built_answer_without_error(tmp_path: Path) -> None:
+    """Readers search the shared index while a worker builds it (a first start)."""
+    content = tmp_path / "content"
+    content.mkdir()
+    for n in range(400):
+        text = f"zebra crossing number {n} " * 20
+        (content / f"p{n}.md").write_text(f"---\ntitle: Post {n}\ndate: 2024-01-01\n---\n{text}\n")
+    snapshot = ContentFolder(content, ReaderSettings(), use_inotify=False).snapshot()
+    index = SearchIndex(tmp_path / "search.sqlite3")
+    building = threading.Thread(target=index.sync, args=(snapshot.posts, snapshot.digest))
+    try:
+        building.start()
+        during = 0
+        while building.is_alive():
+            for query in ("zebra", "zeb", "crossing numb"):
+                index.search(query, now=datetime.now(UTC))  # raises if the index cannot answer
+            during += 1
+        building.join()
+        assert during > 0  # some searches overlapped the build
+        assert index.search("zebra", now=datetime.now(UTC)).total == 400
+    finally:
+        building.join()
         index.close()

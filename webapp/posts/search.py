@@ -198,11 +198,8 @@ class SearchIndex:
     def _index_batches(
         db: sqlite3.Connection, batches: list[list[tuple[int, tuple[str, Post]]]]
     ) -> None:
-        # FTS5 merges its segments as it goes (automerge), a quarter or more
-        # of a whole build's inserts; during a sync only the merges that keep
-        # the segments few (crisismerge) are done.
-        for table in ("words", "prefixes"):
-            db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', 0)")
+        # FTS5's settings (automerge, say) stay as they are: changing one
+        # while other connections search makes their queries fail.
         # Two cores: this thread extracts text and stores it (Python, holding
         # the GIL), while the other indexes the last batch (SQLite, which lets
         # go of the GIL). One thread at a time uses the connection.
@@ -224,8 +221,6 @@ class SearchIndex:
                 indexing = pool.submit(_index, db, batch[0][0])
             if indexing is not None:
                 indexing.result()
-        for table in ("words", "prefixes"):
-            db.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('automerge', {_AUTOMERGE})")
 
     def search(
         self, text: str, *, now: datetime, drafts: bool = False, limit: int = 10, offset: int = 0
@@ -294,8 +289,6 @@ class SearchIndex:
 
 
 _BATCH = 100
-#: FTS5's default: merge once four segments of a size are there.
-_AUTOMERGE = 4
 
 
 def _index(db: sqlite3.Connection, first: int) -> None:
