@@ -11,7 +11,7 @@ export (the machine's limit); measures Markdown rendering, each
 extension's cost and Pelican's reader on the same text. Prints a report
 and writes it to docs/benchmarks.md. Every server and load is bounded in time.
 
-    python -m bench                                     # 100, 1,000, 10,000 posts (30 min)
+    python -m bench                                     # 100, 1,000, 10,000 posts (about 20 min)
     python -m bench --sizes 20 --seconds 1 --rounds 1   # a smoke run
 """
 
