@@ -33,18 +33,15 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-import os
 import sqlite3
 import tempfile
-import threading
-import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .models import Footnote, Heading, Rendered
 from .rendering import Renderer, summarize
-from .sqlite import NotPrivate, open_database
+from .sqlite import NotPrivate, ThreadConnections, open_database
 
 log = logging.getLogger(__name__)
 
@@ -59,22 +56,6 @@ _FORMAT = 2
 
 #: Kinds of row: a whole body, or a summary (the first paragraph as text).
 _BODY, _SUMMARY, _FEED = b"b", b"s", b"f"
-
-#: Connections a process inherited from its parent across a fork: SQLite's
-#: own must not be used or closed in the child, so they are kept, unused.
-_inherited: list[object] = []
-
-#: Every table of this process, each given fresh connections in a forked child.
-#: Weak, so a table made for a while (an export's temporary one) is not kept.
-_tables: weakref.WeakSet[_Table] = weakref.WeakSet()
-
-
-def _after_fork() -> None:
-    for table in list(_tables):
-        table.after_fork()
-
-
-os.register_at_fork(after_in_child=_after_fork)
 
 
 @functools.cache
@@ -143,26 +124,21 @@ class _Table:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        # A short wait for the write lock: a body not stored is only rendered again.
+        self._connections = ThreadConnections(
+            lambda: open_database(path, schema=_SCHEMA, version=_FORMAT, timeout=0.25)
+        )
         self._broken = False
-        _tables.add(self)
-
-    def after_fork(self) -> None:
-        _inherited.append(self._local)
-        self._local = threading.local()
 
     def _db(self) -> sqlite3.Connection | None:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None and not self._broken:
-            try:
-                # A short wait for the write lock: a body not stored is only rendered again.
-                db = open_database(self.path, schema=_SCHEMA, version=_FORMAT, timeout=0.25)
-            except (NotPrivate, OSError, sqlite3.Error) as error:
-                self._broken = True
-                log.warning("not keeping rendered posts in %s: %s", self.path, error)
-                return None
-            self._local.db = db
-        return db
+        if self._broken:
+            return None
+        try:
+            return self._connections.get()
+        except (NotPrivate, OSError, sqlite3.Error) as error:
+            self._broken = True
+            log.warning("not keeping rendered posts in %s: %s", self.path, error)
+            return None
 
     def get(self, key: bytes) -> str | None:
         db = self._db()

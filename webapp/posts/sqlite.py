@@ -12,14 +12,40 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
+import threading
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 from .private import NotPrivate, open_folder, prepare_file, remove
 
-__all__ = ["NotPrivate", "open_database"]
+__all__ = ["NotPrivate", "ThreadConnections", "open_database"]
 
 log = logging.getLogger(__name__)
+
+#: Connections a process inherited from its parent across a fork: SQLite's
+#: own must not be used or closed in the child, so they are kept, unused.
+_inherited: list[object] = []
+
+
+class ThreadConnections:
+    """One connection per thread and per process, made by ``connect`` when a
+    thread first asks. A forked child makes its own: the parent's are kept,
+    never used nor closed (SQLite's state is not safe across a fork)."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._local = threading.local()
+        self._pid = os.getpid()
+
+    def get(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():
+            _inherited.append(self._local)
+            self._local, self._pid = threading.local(), os.getpid()
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        return db
 
 
 def open_database(

@@ -40,7 +40,6 @@ import functools
 import hashlib
 import importlib.metadata
 import logging
-import os
 import sqlite3
 import sys
 import threading
@@ -54,7 +53,7 @@ from . import migration, postjson, reader
 from .migration.siteroot import find_site
 from .models import Post, PostError, Tag
 from .reader import ReaderSettings
-from .sqlite import NotPrivate, open_database
+from .sqlite import NotPrivate, ThreadConnections, open_database
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +92,6 @@ INSERT = f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * 14)})"
 #: Seconds after which a claim is cleared by the next full save.
 CLAIMS_LAST = 600.0
 
-#: Connections a process inherited from its parent across a fork: SQLite's
-#: own must not be used or closed in the child, so they are kept, unused.
-_inherited: list[object] = []
-
 
 def fingerprint(root: Path, settings: ReaderSettings) -> str:
     """Changes whenever reading the same bytes could give a different post."""
@@ -127,8 +122,8 @@ class PostStore:
         self._fingerprint = fingerprint(root, settings)
         self._saving = threading.Lock()
         self._root = root
-        self._readers = threading.local()
-        self._readers_pid = os.getpid()
+        #: Connections for reading bodies (see ``_open_for_bodies``).
+        self._readers = ThreadConnections(self._open_for_bodies)
 
     def connect(self) -> sqlite3.Connection:
         return open_database(self.path, schema=_SCHEMA, version=_FORMAT)
@@ -198,7 +193,7 @@ class PostStore:
         if it still holds the same bytes. PostError if neither has it."""
         try:
             row = (
-                self._reader()
+                self._readers.get()
                 .execute(
                     "SELECT body FROM posts, about WHERE fingerprint = ? AND path = ?"
                     " AND mtime_ns = ? AND size = ? AND inode = ? AND digest = ?",
@@ -216,21 +211,14 @@ class PostStore:
             raise PostError(post.source, "changed while being served; it is read again")
         return post.body
 
-    def _reader(self) -> sqlite3.Connection:
-        """This thread's connection for reading bodies (one per thread and process)."""
-        if self._readers_pid != os.getpid():
-            # A forked child must not use (or close) its parent's SQLite connections.
-            _inherited.append(self._readers)
-            self._readers, self._readers_pid = threading.local(), os.getpid()
-        db: sqlite3.Connection | None = getattr(self._readers, "db", None)
-        if db is None:
-            # Not through open_database: a process serving for hours must never
-            # set up the file afresh (a newer version's store, say, which has
-            # another fingerprint, so no row of it is taken). It is the file
-            # ``load`` checked was private, and SQLite is told not to make one.
-            uri = "file:" + urllib.parse.quote(str(self.path)) + "?mode=rw"
-            db = self._readers.db = sqlite3.connect(uri, uri=True, timeout=5)
-            db.execute("PRAGMA trusted_schema = OFF")
+    def _open_for_bodies(self) -> sqlite3.Connection:
+        """A connection for reading bodies. Not through open_database: a process
+        serving for hours must never set up the file afresh (a newer version's
+        store, say, which has another fingerprint, so no row of it is taken).
+        It is the file ``load`` checked was private, and SQLite is told not to make one."""
+        uri = "file:" + urllib.parse.quote(str(self.path)) + "?mode=rw"
+        db = sqlite3.connect(uri, uri=True, timeout=5)
+        db.execute("PRAGMA trusted_schema = OFF")
         return db
 
     @staticmethod
