@@ -16,10 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-import markdown
-
+from .render_costs import ROUNDS as COST_ROUNDS
+from .render_costs import ExtensionCosts, extension_costs, step_costs
 from .report import Report
 from .sitegen import post_text
 
@@ -58,108 +57,15 @@ class RenderResult:
 
     site_ms: list[float]
     bare_ms: float
-    all_extensions_ms: float
-    extension_cost_ms: dict[str, float]  # all extensions, less the same without this one
-    step_ms: dict[str, float]  # each processor of the site's Markdown, fastest run
+    extensions: ExtensionCosts
+    whole_ms: float  # the site's Markdown, the render the steps divide
+    step_ms: dict[str, float]  # each step of the site's Markdown, median
     pelican_ms: float | None
     pelican_note: str
 
     @property
     def site_median_ms(self) -> float:
         return statistics.median(self.site_ms)
-
-
-def _convert_with(extensions: list[Any], configs: dict[str, dict[str, Any]], body: str) -> float:
-    md = markdown.Markdown(extensions=extensions, extension_configs=configs, output_format="html")
-
-    def render() -> None:
-        md.reset()
-        md.convert(body)
-
-    # This process's CPU time, fastest run: differences of a few milliseconds
-    # drown in a shared machine's noise, which only ever adds time.
-    return min(timed(render, ROUNDS // 2, time.process_time))
-
-
-def extension_costs(body: str) -> tuple[float, dict[str, float]]:
-    """The fastest render with every extension, and each extension's share: that
-    less the fastest render without that one (each a fresh Markdown instance).
-
-    As the site renders (the typography step in place of smarty's second inline
-    pass, so removing smarty removes that step; only the inline patterns the
-    text can match; lexers reused), without its own post-processing. One more
-    row is smarty as it comes, with its own second pass, on stock extensions.
-    """
-    from webapp.posts import rendering
-    from webapp.posts.render_speed import InlinePatternsExtension, ReusedLexersExtension
-    from webapp.posts.typography import TypographyExtension
-
-    def site(extensions: list[Any]) -> list[Any]:
-        """As the site builds it, with these extensions."""
-        return [
-            ReusedLexersExtension(),
-            *extensions,
-            TypographyExtension(),
-            InlinePatternsExtension(),
-        ]
-
-    names = list(rendering.EXTENSIONS)
-    configs = {name: config for name, config in rendering.EXTENSION_CONFIGS.items()}
-    full = _convert_with(site(names), configs, body)
-    costs = {}
-    for name in names:
-        rest = [other for other in names if other != name]
-        costs[_label(name)] = full - _convert_with(site(rest), configs, body)
-    without_smarty = [name for name in names if name != "smarty"]
-    costs["smarty, its own inline pass (stock)"] = _convert_with(
-        names, configs, body
-    ) - _convert_with(without_smarty, configs, body)
-    return full, costs
-
-
-def step_costs(body: str) -> dict[str, float]:
-    """CPU time (ms, fastest of the rounds) of each preprocessor, tree processor
-    and postprocessor of the site's Markdown for ``body`` (the block parser and
-    serializer are not steps: they are the rest of the whole)."""
-    from webapp.posts import rendering
-    from webapp.posts.render_speed import settings_for
-
-    md = rendering.build_markdown(settings_for(body, rendering.EXTENSIONS))
-    spent: dict[str, list[float]] = {}
-    for kind, registry in (
-        ("preprocessor", md.preprocessors),
-        ("tree processor", md.treeprocessors),
-        ("postprocessor", md.postprocessors),
-    ):
-        for processor in list(registry):
-            label = f"{kind} {type(processor).__name__}"
-            times = spent.setdefault(label, [])
-            step: Any = processor  # each kind of processor has its own run()
-            step.run = _timing(step.run, times)
-
-    def render() -> None:
-        for times in spent.values():
-            times.append(0.0)
-        md.reset()
-        md.convert(body)
-
-    timed(render, ROUNDS // 2, time.process_time)
-    return {label: min(times) for label, times in spent.items()}
-
-
-def _timing(run: Callable[..., Any], times: list[float]) -> Callable[..., Any]:
-    def timed_run(*args: Any) -> Any:
-        started = time.process_time()
-        try:
-            return run(*args)
-        finally:
-            times[-1] += (time.process_time() - started) * 1000
-
-    return timed_run
-
-
-def _label(extension: object) -> str:
-    return extension if isinstance(extension, str) else type(extension).__name__
 
 
 #: Pelican's reader, kept running: each line read is a number of reads to
@@ -289,13 +195,22 @@ def interleaved(body: str, work: Path) -> tuple[list[float], list[float], list[f
 
 
 def measure(report: Report, work: Path) -> RenderResult:
+    from webapp.posts import rendering
+    from webapp.posts.render_speed import settings_for
+
     body = bench_body()
     site_ms, bare_ms, pelican_ms, pelican_note = interleaved(body, work)
-    full_ms, costs = extension_costs(body)
-    steps = step_costs(body)
+    extensions = extension_costs(body)
+    whole_ms, steps = step_costs(body)
     pelican_median = statistics.median(pelican_ms) if pelican_ms else None
     result = RenderResult(
-        site_ms, statistics.median(bare_ms), full_ms, costs, steps, pelican_median, pelican_note
+        site_ms,
+        statistics.median(bare_ms),
+        extensions,
+        whole_ms,
+        steps,
+        pelican_median,
+        pelican_note,
     )
     pelican = (
         f"{pelican_note}: median {pelican_median:.2f} ms"
@@ -306,23 +221,32 @@ def measure(report: Report, work: Path) -> RenderResult:
         "Markdown to HTML for a 2,000-word post with 8 footnotes and code, no cache, in CPU"
         f" time ({ROUNDS} renders each, taking turns of {TURN}): the site's renderer median"
         f" {result.site_median_ms:.2f} ms, slowest {max(site_ms):.2f} ms; Python-Markdown with"
-        f" no extensions {result.bare_ms:.2f} ms; every"
-        f" extension on this text, none of the site's own processing (fastest run, CPU"
-        f" time) {full_ms:.2f} ms; {pelican}."
+        f" no extensions {result.bare_ms:.2f} ms; {pelican}."
     )
+    loaded = settings_for(body, rendering.EXTENSIONS)
     report.paragraph(
-        "Each extension's cost in CPU time (the fastest of 20 renders with all the site's"
-        " extensions, less the fastest without that one; extensions that share work can sum"
-        " to more or less than the whole):"
+        "Each extension's cost in CPU time: the site's Markdown with every extension, less"
+        " the same without that one (none of the site's post-processing), the median over"
+        f" {COST_ROUNDS} rounds of the difference within a round, where each configuration"
+        " renders once in a shuffled order. Every extension:"
+        f" {extensions.all_ms:.2f} ms; none: {extensions.none_ms:.2f} ms; the difference"
+        f" {extensions.all_ms - extensions.none_ms:.2f} ms against the costs' sum"
+        f" {extensions.sum_ms:.2f} ms (extensions that share work, or whose absence changes"
+        " what others see, need not add up). The site loads only the extensions a text can"
+        " use (webapp/posts/render_speed.py); the last column says which it loads for this one."
     )
     report.table(
-        ["Extension", "Cost (ms)"],
-        [[name, f"{ms:.2f}"] for name, ms in sorted(costs.items(), key=lambda item: -item[1])],
+        ["Extension", "Cost (ms)", "Loaded for this text"],
+        [
+            [name, f"{ms:.2f}", "yes" if name in loaded else ("-" if "stock" in name else "no")]
+            for name, ms in sorted(extensions.cost_ms.items(), key=lambda item: -item[1])
+        ],
     )
     report.paragraph(
-        "Each step of the site's Markdown for this text in CPU time (the fastest of 20"
-        " renders; the typography step is TypographyTreeprocessor, in place of smarty's"
-        " inline pass; block parsing and serializing are the rest of the whole):"
+        f"Each step of the site's Markdown for this text in CPU time (medians of {COST_ROUNDS}"
+        f" renders, whole render median {whole_ms:.2f} ms; each step without the steps it"
+        " calls, so they add up to the whole; the typography step is"
+        " TypographyTreeprocessor, in place of smarty's inline pass):"
     )
     report.table(
         ["Step", "Time (ms)"],
