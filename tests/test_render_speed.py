@@ -15,6 +15,7 @@ import markdown
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown.treeprocessors import InlineProcessor
 
 from bench.sitegen import post_text
 from tests.conftest import PROJECT_ROOT
@@ -58,6 +59,9 @@ FEATURES = [
     "## Section one\n\ntext[^a]\n\n### Sub\n\n[^a]: A note with 'quotes' and https://a.example",
     "plain text with no marks at all\n\nand a second paragraph",
     "~~struck~~ and $e^{i\\pi}$ inline, then\n\n$$\na^2 + b^2\n$$\n\nand \\(x\\)",
+    # Dollars and backslashes only in code: math is loaded, its pattern not tried on prose.
+    "```sh\nexport PATH=$HOME/bin:$PATH \\\n  && echo done\n```\n\nPlain prose after it.",
+    "A `$HOME` and `C:\\dir` in code spans, no math.",
     # Quotes after entities and dashes, nested, doubled, and next to dashes and dots.
     "&#8212;'a' &#8211;\"b\" &mdash;'c' &nbsp;\"d\" ----'e' \u2014'f' ''g'' \"'h'\" 'i'... ---'j'",
     # Line breaks as the inline pass sees them: tabs become spaces, CRLF a newline.
@@ -114,6 +118,23 @@ def test_a_text_without_marks_skips_the_extensions_that_need_them() -> None:
         "toc",
     )
     assert "tables" in extensions_for("| a |\n|---|\n| 1 |", rendering.EXTENSIONS)
+
+
+def test_math_is_tried_only_on_prose_with_a_dollar_or_backslash() -> None:
+    renderer = Renderer(cache_size=0)
+
+    def tried(body: str) -> bool:
+        renderer(body)
+        md = renderer._markdown(body)
+        assert "pymdownx.arithmatex" in extensions_for(body, rendering.EXTENSIONS)
+        inline = md.treeprocessors["inline"]
+        assert isinstance(inline, InlineProcessor)
+        return md.inlinePatterns["arithmatex-inline"] in list(inline.inlinePatterns)
+
+    # A shell block's $HOME loads the extension; the prose, without one, does not pay for it.
+    assert not tried("```sh\necho $HOME\n```\n\nPlain prose.")
+    assert tried("```sh\necho $HOME\n```\n\nIt costs $5 and $6.")
+    assert tried("Inline \\(x\\) math.")
 
 
 @settings(deadline=None)

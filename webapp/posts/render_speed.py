@@ -88,6 +88,9 @@ _PATTERN_NEEDS: dict[str, Callable[[str, bool], bool]] = {
     "em_strong": lambda text, refs: "*" in text or "_" in text,
     "magic-mail": lambda text, refs: "@" in text,
     "delimiter": lambda text, refs: "~" in text,  # pymdownx.tilde's
+    # $…$ and \(…\): loaded for a body with a $ or \ anywhere, code blocks
+    # included (a shell's $HOME), but tried here only on text that has one.
+    "arithmatex-inline": lambda text, refs: "$" in text or "\\" in text,
 }
 
 
