@@ -36,6 +36,10 @@ def bench_body() -> str:
     return parse_post(text.encode(), PurePosixPath("p.md"), settings).body
 
 
+#: A shell block whose ``$`` loads the math extension (webapp/posts/render_speed.py).
+SHELL_BLOCK = "\n\n```sh\nexport PATH=$HOME/bin:$PATH\n```\n"
+
+
 def timed(
     render: Callable[[], object],
     rounds: int = ROUNDS,
@@ -56,6 +60,7 @@ class RenderResult:
     """Medians (ms) of the site's renderer, bare Python-Markdown and each extension's cost."""
 
     site_ms: list[float]
+    shell_ms: list[float]  # the same post with SHELL_BLOCK after it
     bare_ms: float
     extensions: ExtensionCosts
     whole_ms: float  # the site's Markdown, the render the steps divide
@@ -150,10 +155,22 @@ class PelicanReader:
         self._process.wait()
 
 
-def interleaved(body: str, work: Path) -> tuple[list[float], list[float], list[float] | None, str]:
-    """CPU milliseconds of each render by the site's renderer (no cache),
-    bare Python-Markdown and Pelican's reader, in turns of a few renders
-    each, so a change in the machine's load falls on all three alike."""
+@dataclass(frozen=True)
+class Interleaved:
+    """CPU milliseconds of each render, by renderer, taken in turns."""
+
+    site_ms: list[float]
+    shell_ms: list[float]
+    bare_ms: list[float]
+    pelican_ms: list[float] | None
+    note: str
+
+
+def interleaved(body: str, work: Path) -> Interleaved:
+    """CPU milliseconds of each render by the site's renderer (no cache, of
+    ``body`` and of ``body`` with a shell block), bare Python-Markdown and
+    Pelican's reader, in turns of a few renders each, so a change in the
+    machine's load falls on all alike."""
     import markdown as plain
 
     from webapp.posts import Renderer
@@ -163,6 +180,10 @@ def interleaved(body: str, work: Path) -> tuple[list[float], list[float], list[f
     def site() -> None:
         renderer.render.cache_clear()
         renderer(body)
+
+    def shell() -> None:
+        renderer.render.cache_clear()
+        renderer(body + SHELL_BLOCK)
 
     bare = plain.Markdown()
 
@@ -177,11 +198,13 @@ def interleaved(body: str, work: Path) -> tuple[list[float], list[float], list[f
     except (OSError, subprocess.SubprocessError) as error:
         note = f"Pelican's reader not measured: could not install or run it ({error})"
     site_ms: list[float] = []
+    shell_ms: list[float] = []
     bare_ms: list[float] = []
     pelican_ms: list[float] = []
     try:
         for _ in range(ROUNDS // TURN):
             site_ms += timed(site, TURN, time.process_time)
+            shell_ms += timed(shell, TURN, time.process_time)
             bare_ms += timed(bare_render, TURN, time.process_time)
             if pelican is not None:
                 pelican_ms += pelican.read(TURN)
@@ -191,7 +214,7 @@ def interleaved(body: str, work: Path) -> tuple[list[float], list[float], list[f
     finally:
         if pelican is not None:
             pelican.close()
-    return site_ms, bare_ms, pelican_ms or None, note
+    return Interleaved(site_ms, shell_ms, bare_ms, pelican_ms or None, note)
 
 
 def measure(report: Report, work: Path) -> RenderResult:
@@ -199,13 +222,15 @@ def measure(report: Report, work: Path) -> RenderResult:
     from webapp.posts.render_speed import settings_for
 
     body = bench_body()
-    site_ms, bare_ms, pelican_ms, pelican_note = interleaved(body, work)
+    runs = interleaved(body, work)
+    site_ms, pelican_ms, pelican_note = runs.site_ms, runs.pelican_ms, runs.note
     extensions = extension_costs(body)
     whole_ms, steps = step_costs(body)
     pelican_median = statistics.median(pelican_ms) if pelican_ms else None
     result = RenderResult(
         site_ms,
-        statistics.median(bare_ms),
+        runs.shell_ms,
+        statistics.median(runs.bare_ms),
         extensions,
         whole_ms,
         steps,
@@ -220,7 +245,9 @@ def measure(report: Report, work: Path) -> RenderResult:
     report.paragraph(
         "Markdown to HTML for a 2,000-word post with 8 footnotes and code, no cache, in CPU"
         f" time ({ROUNDS} renders each, taking turns of {TURN}): the site's renderer median"
-        f" {result.site_median_ms:.2f} ms, slowest {max(site_ms):.2f} ms; Python-Markdown with"
+        f" {result.site_median_ms:.2f} ms, slowest {max(site_ms):.2f} ms; the same post with a"
+        f" shell block using `$HOME` after it (math's extension loaded for it)"
+        f" {statistics.median(runs.shell_ms):.2f} ms; Python-Markdown with"
         f" no extensions {result.bare_ms:.2f} ms; {pelican}."
     )
     loaded = settings_for(body, rendering.EXTENSIONS)
