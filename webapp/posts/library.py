@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import heapq
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,6 +71,8 @@ class Library:
             library.__dict__["_tags"] = self._tags
         if same_tags and "_tag_positions" in known:  # posts keep their places
             library.__dict__["_tag_positions"] = self._tag_positions
+        if same_tags and "_tag_sets" in known:
+            library.__dict__["_tag_sets"] = self._tag_sets
         if same_tags and "_by_tag" in known:
             by_tag = dict(self._by_tag)
             swap = dict(replaced)
@@ -81,7 +84,15 @@ class Library:
     def warm(self) -> None:
         """Build the indexes a post page uses (tens of milliseconds at 10,000
         posts), so no reader's first view waits for them."""
-        for index in ("_positions", "_by_slug", "_by_tag", "_tags", "_tag_positions", "_aliases"):
+        for index in (
+            "_positions",
+            "_by_slug",
+            "_by_tag",
+            "_tags",
+            "_tag_positions",
+            "_tag_sets",
+            "_aliases",
+        ):
             getattr(self, index)
 
     def redirect_for(self, slug: str) -> str | None:
@@ -182,18 +193,37 @@ class Library:
             for slug, posts in self._by_tag.items()
         }
 
+    @cached_property
+    def _tag_sets(self) -> dict[str, frozenset[int]]:
+        """Each tag's places in ``posts``, as a set (for intersections)."""
+        return {slug: frozenset(places) for slug, places in self._tag_positions.items()}
+
     def related(self, post: Post, limit: int = 3) -> list[Post]:
-        """Other posts sharing the most tags with this one (ties: the newest)."""
-        shared: Counter[int] = Counter()
-        for tag in post.tags:  # counted in C, by place: a tag has thousands of posts
-            shared.update(self._tag_positions.get(tag.slug, ()))
-        shared.pop(self._positions.get(post.slug, -1), None)
+        """Other posts sharing the most tags with this one (ties: the newest).
+
+        Tier by tier, from posts sharing every tag down to posts sharing one:
+        a tier is a union of intersections of the tags' sets (done in C); the
+        last tier is the tags' own places, already newest first.
+        """
+        slugs = [tag.slug for tag in post.tags if tag.slug in self._tag_sets]
+        chosen = {self._positions.get(post.slug, -1)}
         best: list[int] = []
-        for count in range(max(shared.values(), default=0), 0, -1):
-            tier = [place for place, n in shared.items() if n == count]
-            best += heapq.nsmallest(limit - len(best), tier)  # the newest of the tier
+        for shared in range(len(slugs), 1, -1):
+            tier: set[int] = set()
+            for combination in itertools.combinations(slugs, shared):
+                tier |= frozenset.intersection(*(self._tag_sets[slug] for slug in combination))
+            tier -= chosen
+            found = heapq.nsmallest(limit - len(best), tier)  # the newest of the tier
+            best += found
+            chosen.update(found)
+            if len(best) >= limit:
+                return [self.posts[place] for place in best]
+        lists = (self._tag_positions[slug] for slug in slugs)
+        for place, _ in itertools.groupby(heapq.merge(*lists)):  # sorted: newest first
             if len(best) >= limit:
                 break
+            if place not in chosen:
+                best.append(place)
         return [self.posts[place] for place in best]
 
     def archive(self, tz: tzinfo) -> list[tuple[int, list[tuple[int, list[Post]]]]]:
