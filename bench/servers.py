@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from email.message import Message
 from pathlib import Path
 
+import serve
 from harness import (
     PROJECT_ROOT,
     Running,
@@ -36,24 +37,14 @@ def command_for(kind: str, target: str, port: int, *, factory: bool) -> list[str
         if kind == "gunicorn-sync":
             command += ["--worker-class", "sync", "--threads", "1"]
         return command
-    if kind == "granian":
-        name = target.removesuffix("()")
-        return [
-            python,
-            "-m",
-            "granian",
-            "--interface",
-            "wsgi",
-            *(["--factory"] if factory else []),
-            name,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(WORKERS),
-            "--no-access-log",
-        ]
+    if kind == "granian":  # the container's command line (serve.py), on this port
+        settings = {
+            "BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(WORKERS),
+            "THREADS": "4",
+            "ACCESS_LOG": "",
+        }
+        return [python, "-m", *serve.command(settings, target.removesuffix("()"), factory=factory)]
     raise ValueError(kind)
 
 
