@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -150,3 +151,29 @@ def test_an_unreadable_body_is_an_error_naming_the_file(
     with pytest.raises(PostError) as raised:
         stored.rendered  # noqa: B018
     assert str(raised.value).startswith("a.md")
+
+
+def test_pruning_rendered_bodies_after_a_change_keeps_no_body_in_memory(
+    write_post: WritePost, make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    for name in ("a", "b", "c"):
+        write_post(f"{name}.md", title=name.upper(), body=f"{name} says {BODY}")
+    store = tmp_path / "posts.sqlite3"
+    first = make_app(POST_STORE=str(store))
+    for name in ("a", "b", "c"):
+        assert first.test_client().get(f"/posts/{name}/").status_code == 200
+    first.extensions["blog"].folder.close()
+    write_post("c.md", title="C", body="Rewritten: the old HTML of c goes.")
+
+    again = make_app(POST_STORE=str(store))
+    for thread in threading.enumerate():
+        if thread.name == "render-store":
+            thread.join()
+    with sqlite3.connect(rendered_path(store)) as db:
+        kept = {row[0] for row in db.execute("SELECT value FROM rendered")}
+    assert not any("c says" in value for value in kept)  # the prune ran
+    assert any("a says" in value for value in kept)
+    posts = {post.slug: post for post in again.extensions["blog"].folder.snapshot().posts}
+    # Bodies taken from the store for the prune were not kept on their posts.
+    assert [slug for slug in ("a", "b") if type(posts[slug].__dict__["body"]) is str] == []
+    assert "a says" in posts["a"].body  # and each still reads when needed

@@ -8,7 +8,7 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -84,9 +84,9 @@ class Blog:
             # Rendered bodies no post has any more (edited, removed) go, once
             # per content (not again by the other workers, nor on a restart
             # with the same posts). Not a daemon: a process that exits soon
-            # after starting finishes first. (Only then are the bodies read:
-            # those of posts from the post store are loaded when first used.)
-            bodies = (post.body for post in snapshot.posts)
+            # after starting finishes first. (Only then are the bodies read,
+            # one at a time: those of posts from the post store are not kept.)
+            bodies = _bodies(snapshot.posts)
             threading.Thread(
                 target=self.renderer.keep_only,
                 args=(bodies, snapshot.digest),
@@ -124,6 +124,17 @@ class Blog:
 
     def library(self, now: datetime | None = None) -> Library:
         return self.folder.library(now or self.now(), drafts=self.show_drafts)
+
+
+def _bodies(posts: Sequence[Post]) -> Iterator[str]:
+    """Each post's body, for pruning the render store: one at a time, none
+    kept; a body that can no longer be read is left out (its post reports
+    why when it is shown)."""
+    for post in posts:
+        try:
+            yield post.passing_body()
+        except PostError:
+            continue
 
 
 def _log_start(posts: Sequence[Post], errors: Sequence[PostError], root: Path) -> None:

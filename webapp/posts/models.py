@@ -157,6 +157,13 @@ class Post:
     renderer: MarkdownRenderer | None = field(default=None, repr=False, compare=False)
     summarizer: Callable[[str], str] | None = field(default=None, repr=False, compare=False)
 
+    def passing_body(self) -> str:
+        """The body text, not kept on the post if it was not loaded already: a
+        pass over every post's body (pruning the render store) then does not
+        leave every body in memory."""
+        body = self.__dict__["body"]
+        return body if type(body) is str else body()
+
     @property
     def rendered(self) -> Rendered:
         """The body as HTML. Raises PostError (naming the file) if it cannot be rendered."""
