@@ -211,3 +211,36 @@ def test_searches_while_the_index_is_built_answer_without_error(tmp_path: Path) 
     finally:
         building.join()
         index.close()
+
+
+def test_a_restart_finds_its_posts_indexed_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    """A worker starting on an index that already holds its posts neither
+    compares them again nor queues behind another worker's write."""
+    import sqlite3
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "cache.md").write_text(CACHE_POST)
+    folder = ContentFolder(content, ReaderSettings(), use_inotify=False)
+    snapshot = folder.snapshot()
+    path = tmp_path / "search.sqlite3"
+    first = SearchIndex(path)
+    assert first.sync(snapshot.posts, snapshot.digest)
+    first.close()
+
+    writer = sqlite3.connect(path)
+    writer.execute("BEGIN IMMEDIATE")  # another worker writing the index
+    restarted = SearchIndex(path)
+    try:
+        assert restarted.sync(snapshot.posts, snapshot.digest, wait=False)
+        assert found(restarted, "lru_cache") == ["cache"]
+        (content / "boring.md").write_text(OTHER_POST)
+        changed = folder.snapshot()
+        assert not restarted.sync(changed.posts, changed.digest, wait=False)  # must write: waits
+        writer.rollback()
+        assert restarted.sync(changed.posts, changed.digest, wait=False)
+        assert found(restarted, "boring") == ["boring"]
+    finally:
+        writer.close()
+        restarted.close()
+        folder.close()

@@ -32,7 +32,7 @@ from .sqlite import open_database
 __all__ = ["MAX_QUERY_CHARS", "Hit", "Results", "SearchIndex", "plain_text"]
 
 _START, _END = "\x02", "\x03"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Two tables over the same text. "words" stems (a search for "caches" finds
 # "cache") for whole words; "prefixes" does not, for the word being typed:
@@ -55,6 +55,8 @@ CREATE TABLE IF NOT EXISTS documents (
     draft INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS texts (id INTEGER PRIMARY KEY, {_COLUMNS});
+-- The content version (the posts' digest) the index last held in full.
+CREATE TABLE IF NOT EXISTS synced (version TEXT NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(
     {_COLUMNS}, tokenize = "porter {_TOKENS}", {_CONTENT}
 );
@@ -149,9 +151,12 @@ class SearchIndex:
             if self._synced == version:
                 return True
             db = self._connection()
+            if self._holds(db, version):  # a restart, or another worker synced it
+                self._synced = version
+                return True
             db.execute(f"PRAGMA busy_timeout = {30_000 if wait else 50}")
             try:
-                self._write(db, posts)
+                self._write(db, posts, version)
             except sqlite3.OperationalError as error:
                 if wait or "locked" not in str(error):
                     raise
@@ -161,11 +166,23 @@ class SearchIndex:
         finally:
             self._lock.release()
 
-    def _write(self, db: sqlite3.Connection, posts: Iterable[Post]) -> None:
+    @staticmethod
+    def _holds(db: sqlite3.Connection, version: str) -> bool:
+        """Whether the index holds the posts of this content version: one row
+        read, with no write lock, where comparing every post's digest takes
+        about a fifth of a second of CPU at 10,000 posts."""
+        row = db.execute("SELECT version FROM synced").fetchone()
+        return row is not None and row[0] == version
+
+    def _write(self, db: sqlite3.Connection, posts: Iterable[Post], version: str) -> None:
         # Redirect stubs (redirect_to) are listed nowhere, search included.
         wanted = {str(post.source): post for post in posts if post.redirect_to is None}
         with db:  # one transaction: other workers see all of it or none
             db.execute("BEGIN IMMEDIATE")
+            # Recorded with the rows it describes: a worker that reads it
+            # sees them all (a failed sync rolls both back).
+            db.execute("DELETE FROM synced")
+            db.execute("INSERT INTO synced (version) VALUES (?)", (version,))
             indexed = {
                 s: (i, d) for i, s, d in db.execute("SELECT id, source, digest FROM documents")
             }
