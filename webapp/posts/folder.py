@@ -7,17 +7,16 @@ Post read from each, and the errors. Each change produces a new immutable
 
 from __future__ import annotations
 
-import contextlib
-import gc
+import functools
 import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .collector import collector_paused
 from .files import is_inside, is_post_path, iter_post_files
 from .library import Library, Snapshot, unique_slugs
 from .models import Post, PostError
@@ -129,7 +128,7 @@ class ContentFolder:
                 self.root, poll_interval=self.poll_interval, use_inotify=self.use_inotify
             )
             self._watcher_pid = os.getpid()
-            with _collector_paused():
+            with collector_paused():
                 if self.store is None or self._entries:
                     return self._rescan()
                 return self._first_read(self.store)
@@ -220,40 +219,43 @@ class ContentFolder:
             elif known is None or known.stat != key:
                 unread.append(path)
         if self._sharing is not None and len(unread) > self.batch:
+            read = functools.partial(self._read, keys=keys)
             taken = read_shared(
-                self._sharing, keys, set(unread), self._read, size=self.batch, order=_path_key
+                self._sharing, keys, set(unread), read, size=self.batch, order=_path_key
             )
             self._entries.update((path, _Entry(*value)) for path, value in taken.items())
             return True
         for path in unread:
-            changed |= self._reread(path)
+            changed |= self._reread(path, keys[path])
         return changed
 
-    def _read(self, paths: list[str]) -> dict[str, tuple[StatKey, Post]]:
-        """Read these files; the posts that read cleanly, by path."""
+    def _read(self, paths: list[str], keys: dict[str, StatKey]) -> dict[str, tuple[StatKey, Post]]:
+        """Read these files, just listed with these stat keys; the posts that read cleanly."""
         for path in paths:
-            self._reread(path)
+            self._reread(path, keys[path])
         read = [(path, self._entries.get(path)) for path in paths]
         return {p: (e.stat, e.post) for p, e in read if e and e.post and e.stat and not e.error}
 
-    def _reread(self, path: str) -> bool:
-        """Read one file again. A failed read keeps the last good post."""
+    def _reread(self, path: str, listed: StatKey | None = None) -> bool:
+        """Read one file again. A failed read keeps the last good post. ``listed``:
+        the stat key a listing has just taken, having checked what is checked here
+        (checking again costs a fifth of a first read)."""
         entry = self._entries.get(path)
         file = Path(path)
+        error: PostError | None = None
         try:
-            stat = file.stat()
-            if not file.is_file() or (file.is_symlink() and not is_inside(file, self.root)):
-                raise FileNotFoundError(path)
-            if not is_post_path(file, self.root):
-                raise FileNotFoundError(path)  # a resource of a leaf bundle now
+            key = listed or self._post_key(file)
+            self._dirty.add(path)
+            try:
+                post = read_post(file, self.root, self.settings)
+            except PostError as failed:
+                error = failed
+                if listed:  # now the checks: was it removed since the listing?
+                    key = self._post_key(file)
         except OSError:
             # Deleted or renamed away, perhaps between listing and reading.
             return self._entries.pop(path, None) is not None
-        key = _stat_key(stat)
-        self._dirty.add(path)
-        try:
-            post = read_post(file, self.root, self.settings)
-        except PostError as error:
+        if error is not None:
             if entry is None:
                 entry = self._entries[path] = _Entry(key)
             if entry.error is None or str(entry.error) != str(error):
@@ -270,6 +272,15 @@ class ContentFolder:
             return False
         self._entries[path] = _Entry(key, post)
         return True
+
+    def _post_key(self, file: Path) -> StatKey:
+        """The stat key of a file that is a post; OSError if it is gone or is not one."""
+        stat = file.stat()
+        if not file.is_file() or (file.is_symlink() and not is_inside(file, self.root)):
+            raise FileNotFoundError(file)
+        if not is_post_path(file, self.root):
+            raise FileNotFoundError(file)  # a resource of a leaf bundle now
+        return _stat_key(stat)
 
     # -- building snapshots ----------------------------------------------------
 
@@ -380,21 +391,3 @@ _EMPTY_DIGEST = hashlib.blake2b(digest_size=16).hexdigest()
 
 def _newest_first(post: Post) -> tuple[datetime, str]:
     return (post.published, post.slug)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while reading a whole folder.
-
-    Nearly every object a full read creates lives on, so the collector's
-    passes over them find nothing, yet they cost about a third of a start-up
-    at 10,000 posts. The few cycles a read leaves (a reported error's
-    traceback) are collected once it is back on.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
