@@ -195,6 +195,9 @@ KNOWN_ELSEWHERE = frozenset(
     }
 )  # fmt: skip
 
+#: Every key that sets a field: the others are kept in ``Post.extra``.
+_READ_KEYS = frozenset({*FIELDS, *MERGED_INTO_TAGS})
+
 REQUIRED = {"title": "title", "published": "date"}
 MAX_TAGS = 100
 
@@ -253,8 +256,7 @@ def convert(
         raise PostError(source, "file name has no letters or digits; set 'slug'", line=front.line)
     if in_drafts:
         fields["draft"] = True  # Jekyll keeps drafts in _drafts/
-    known = FIELDS.keys() | set(MERGED_INTO_TAGS)
-    fields["extra"] = {str(k): v for k, v in metadata.items() if k not in known}
+    fields["extra"] = {str(k): v for k, v in metadata.items() if k not in _READ_KEYS}
     fields["warnings"] = tuple(
         context.warning(str(key), _unknown_key_message(str(key)))
         for key in fields["extra"]

@@ -9,6 +9,7 @@ problem becomes a ``PostError`` that names the file, the line and the field.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -67,7 +68,7 @@ def shaping_files() -> tuple[Path, ...]:
 
 def read_post(path: Path, root: Path, settings: ReaderSettings) -> Post:
     """Read the file at ``path`` (below ``root``) into a Post, or raise PostError."""
-    source = PurePosixPath(path.relative_to(root).as_posix())
+    source = _source(path, root)
     try:
         with path.open("rb") as handle:
             status = os.fstat(handle.fileno())
@@ -87,6 +88,23 @@ def read_post(path: Path, root: Path, settings: ReaderSettings) -> Post:
     return parse_post(raw, source, settings, modified=modified)
 
 
+def _source(path: Path, root: Path) -> PurePosixPath:
+    """The path of the file below root, as ``relative_to`` gives it, at a third of the cost."""
+    text, prefix = str(path), str(root).rstrip(os.sep) + os.sep
+    if text.startswith(prefix) and os.sep == "/" and "/." not in text and "//" not in text:
+        return PurePosixPath(text[len(prefix) :])
+    return PurePosixPath(path.relative_to(root).as_posix())
+
+
+@functools.cache
+def _split() -> Callable[[str, PurePosixPath], Any]:
+    """``front_matter.split_front_matter``, imported when first needed: a restart that
+    takes every post from the post store never needs it (nor YAML)."""
+    from .front_matter import split_front_matter
+
+    return split_front_matter
+
+
 def parse_post(
     raw: bytes,
     source: PurePosixPath,
@@ -99,10 +117,7 @@ def parse_post(
     ``modified`` (the file's modification time) dates an undated draft in
     ``_drafts/``, as Jekyll does.
     """
-    # Here: a restart that takes every post from the post store never needs it (nor YAML).
-    from .front_matter import split_front_matter
-
-    front = split_front_matter(_decode(raw, source), source)
+    front = _split()(_decode(raw, source), source)
     values = convert(front, source, settings.timezone, modified)
     if settings.references is not None:
         values["references"] = settings.references(values["body"], source)
@@ -129,7 +144,7 @@ def parse_post(
 
 
 def _decode(raw: bytes, source: PurePosixPath) -> str:
-    if not raw.strip():
+    if not raw or raw.isspace():  # (raw.strip() would copy the whole file)
         raise PostError(source, "is empty", line=1)
     try:
         text = raw.decode("utf-8-sig")
@@ -143,6 +158,8 @@ def _decode(raw: bytes, source: PurePosixPath) -> str:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise PostError(source, "looks binary (it contains a NUL byte)", line=line)
+    if "\r" not in text:
+        return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date
@@ -9,18 +10,18 @@ from pathlib import PurePosixPath
 
 from .migration.permalinks import bundle_slug_parts
 
-_SYMBOL_WORDS = {"+": " plus ", "#": " sharp ", "&": " and ", "@": " at "}
+_SYMBOL_WORDS = str.maketrans({"+": " plus ", "#": " sharp ", "&": " and ", "@": " at "})
 _NON_WORD = re.compile(r"[\W_]+")
 _JEKYLL_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 
 
+@functools.lru_cache(maxsize=4096)  # a site's tags are a few names, each on many posts
 def slugify(text: str) -> str:
     """A URL segment for a title or tag: lowercase words joined by hyphens.
 
     Letters of any script are kept; ``C++`` and ``C#`` stay distinct from ``C``.
     """
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(_SYMBOL_WORDS.get(char, char) for char in text)
+    text = unicodedata.normalize("NFKC", text).translate(_SYMBOL_WORDS)
     return _NON_WORD.sub("-", text.casefold()).strip("-")[:120].strip("-")
 
 
