@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from flask.cli import ScriptInfo
 
 from .posts import ContentFolder, Library, ReaderSettings, Renderer
@@ -29,6 +29,10 @@ from .posts.sqlite import NotPrivate
 
 log = logging.getLogger(__name__)
 
+#: Seconds after start at which a server brings the search index up to date
+#: if no request has been answered by then (BLOG_INDEX_ON_START).
+INDEX_AT_THE_LATEST = 10.0
+
 
 class Blog:
     """Owns the app's ContentFolder and hands each request a consistent Library."""
@@ -41,6 +45,9 @@ class Blog:
             raise ValueError(
                 f"BLOG_TIMEZONE={config['TIMEZONE']!r} is not an IANA time zone"
             ) from error
+        #: The search index's build at start (see ``start_indexing``).
+        self._indexer: threading.Thread | None = None
+        self._indexing = threading.Lock()
         #: What time it is; scheduled posts appear when this passes their date.
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         content = Path(config["CONTENT_DIR"]).resolve()
@@ -93,8 +100,27 @@ class Blog:
                 name="render-store",
             ).start()
             if config["INDEX_ON_START"]:
-                threading.Thread(target=self._index_posts, name="search-index", daemon=True).start()
+                # Not at once: the build would compete with this worker's first
+                # answer and, on a first start, with the other workers' reading.
+                app.after_request(self._after_answer)
+                timer = threading.Timer(INDEX_AT_THE_LATEST, self.start_indexing)
+                timer.daemon = True
+                timer.start()
         app.extensions["blog"] = self
+
+    def _after_answer(self, response: Response) -> Response:
+        if self._indexer is None:
+            self.start_indexing()
+        return response
+
+    def start_indexing(self) -> None:
+        """Bring the search index up to date in a thread of its own, once."""
+        with self._indexing:
+            if self._indexer is None:
+                self._indexer = threading.Thread(
+                    target=self._index_posts, name="search-index", daemon=True
+                )
+                self._indexer.start()
 
     def _index_posts(self) -> None:
         """Bring the search index up to date in the background, so searches find it ready."""
