@@ -17,6 +17,12 @@ from webapp.posts.models import PostError
 #: Keys and words YAML reads as something other than a string among plain ones.
 KEYS = ["title", "date", "tags", "Title", "last_mod", "yes", "No", "on", "OFF", "null", "y", "n"]
 WORDS = [
+    "Machine learning",
+    "a b",
+    "C++",
+    "1.5",
+    "v2.0",
+    "Yes",
     "essay",
     "caching",
     "a-b",
@@ -31,6 +37,13 @@ WORDS = [
     "e1",
     "y",
 ]
+
+
+#: Characters for plain and quoted scalars, YAML's indicators and breaks among them.
+PLAIN = st.one_of(
+    st.sampled_from(list("aZ09 ,.;!?&*|>%@`'\"-()[]{}/#:~\\\t\u00e9\u2028\x85\ufeff")),
+    st.sampled_from(["\U0001f389", "\u00a0", "\u200b", "yes", "null", "1", " #", ": "]),
+)
 
 
 def _same(ours: dict[str, Any], theirs: object) -> None:
@@ -68,6 +81,11 @@ values = st.one_of(
         lambda words: f"[{', '.join(words)}]"
     ),
     st.sampled_from(["[]", "plain", "'single'", '"esc\\"aped"', "[a,b]", "1.5", "~"]),
+    st.lists(PLAIN, max_size=24).map("".join),  # a plain scalar, or not: YAML decides
+    st.lists(PLAIN, max_size=16).map("".join).map(lambda text: f"'{text}'"),
+    st.lists(st.lists(PLAIN, max_size=6).map("".join), min_size=1, max_size=3).map(
+        lambda texts: "[" + ", ".join(f'"{text}"' for text in texts) + "]"
+    ),
 )
 lines = st.builds(
     lambda key, value, tail: f"{key}: {value}{tail}",
@@ -128,7 +146,10 @@ def test_the_plainest_front_matter_takes_the_shortcut(front: list[str]) -> None:
         'yes: "a key YAML reads as true"',
         "tags: [essay, no]",
         "date: 2024-02-30",
-        "title: 'single quotes'",
+        "title: 'it''s'",  # an escaped quote
+        "title: a: b",
+        "title: 10",
+        "draft: ~",
         'title: "an \\"escape\\""',
         'title: "x" # a comment',
         '  title: "indented"',
@@ -138,6 +159,20 @@ def test_the_plainest_front_matter_takes_the_shortcut(front: list[str]) -> None:
 )
 def test_anything_else_is_left_to_yaml(text: str) -> None:
     assert plain_yaml(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: What a Year of Writing Taught Me\nlayout: post\ndraft: false",
+        'title: \'Single, quoted\'\ntags: ["essay", "business"]\ndate: 2024-08-08',
+        "title: Caf\u00e9 \U0001f389, and more  \ntags: [essay, Writing, machine learning]",
+    ],
+)
+def test_common_front_matter_takes_the_shortcut(text: str) -> None:
+    ours = plain_yaml(text)
+    assert ours is not None
+    _same(ours, _yaml(text))
 
 
 def test_an_impossible_date_is_still_reported_on_its_line_and_key() -> None:

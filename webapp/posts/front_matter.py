@@ -82,26 +82,44 @@ class _YAMLHandler(YAMLHandler):
         return super().load(fm, **kwargs) if plain is None else plain
 
 
-#: A line of the plainest front matter: a key, then a double-quoted string with
-#: no escapes, a date (and time), or a flow list of words. Anything else is YAML's.
+#: Characters YAML reads as themselves inside a quoted or plain scalar on one
+#: line: printable, none of its line breaks (U+0085, U+2028, U+2029) nor a byte
+#: order mark. ``"`` and ``\`` (escapes) and ``'`` are added where they are plain.
+_CHARS = r" !#-&(-\[\]-~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+#: A word in a flow list: no spaces at its ends, none of YAML's indicators.
+_WORD = r"[A-Za-z0-9](?:[A-Za-z0-9_.+ -]*[A-Za-z0-9_.+-])?"
+#: A line of the plainest front matter: a key, then a double- or single-quoted
+#: string without escapes, a date (and time), a flow list of words or of
+#: double-quoted strings, or a plain scalar with no ``:`` or ``#`` in it.
+#: Anything else is YAML's.
 _PLAIN_LINE = re.compile(
-    r"""([A-Za-z][A-Za-z0-9_]{0,99}):[ ]
-    (?:"(?P<text>[ !#-\[\]-~\xa0-\u2027\u202a-\ud7ff]*)"
-      |(?P<date>(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})
-        (?:[Tt](?P<H>[0-9]{2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2})
-          (?:(?P<z>Z)|(?P<sign>[-+])(?P<zh>[0-9]{2}):(?P<zm>[0-9]{2}))?)?)
-      |\[(?P<words>[a-z][a-z0-9-]*(?:,[ ][a-z][a-z0-9-]*)*)\]
+    rf"""(?P<key>[A-Za-z][A-Za-z0-9_-]{{0,99}}):[ ]+
+    (?:"(?P<double>[{_CHARS}']*)"
+      |'(?P<single>[{_CHARS}"\\]*)'
+      |(?P<date>(?P<y>[0-9]{{4}})-(?P<m>[0-9]{{2}})-(?P<d>[0-9]{{2}})
+        (?:[Tt](?P<H>[0-9]{{2}}):(?P<M>[0-9]{{2}}):(?P<S>[0-9]{{2}})
+          (?:(?P<z>Z)|(?P<sign>[-+])(?P<zh>[0-9]{{2}}):(?P<zm>[0-9]{{2}}))?)?)
+      |\[(?P<words>{_WORD}(?:,[ ]{_WORD})*)\]
+      |\[(?P<strings>"[{_CHARS}']*"(?:,[ ]"[{_CHARS}']*")*)\]
+      |(?P<plain>[A-Za-z0-9\u00c0-\u2027\u202a-\ud7ff][^:\#\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]*)
     )[ ]*""",
     re.VERBOSE,
 )
 _STR = "tag:yaml.org,2002:str"
+_BOOL = "tag:yaml.org,2002:bool"
 
 
 @functools.lru_cache(maxsize=4096)
-def _is_str(word: str) -> bool:
-    """Whether YAML reads this plain scalar as a string (``yes``, ``null`` are not)."""
+def _plain_scalar(word: str) -> str | bool | None:
+    """What YAML makes of this plain scalar, if a string or a boolean
+    (``yes``, ``Off``); None for anything else (a number, ``null``, a date)."""
     resolver: Any = yaml.resolver.Resolver()
-    return bool(resolver.resolve(yaml.ScalarNode, word, (True, False)) == _STR)
+    tag = resolver.resolve(yaml.ScalarNode, word, (True, False))
+    if tag == _STR:
+        return word
+    if tag == _BOOL:
+        return bool(yaml.constructor.SafeConstructor.bool_values[word.lower()])
+    return None
 
 
 def plain_yaml(text: str) -> dict[str, Any] | None:
@@ -114,20 +132,29 @@ def plain_yaml(text: str) -> dict[str, Any] | None:
         if not line:
             continue
         match = _PLAIN_LINE.fullmatch(line)
-        if match is None or not _is_str(match.group(1)):
+        if match is None or type(_plain_scalar(match["key"])) is not str:
             return None
-        if match["text"] is not None:
-            value: Any = match["text"]
+        value: Any
+        if match["double"] is not None:
+            value = match["double"]
+        elif match["single"] is not None:
+            value = match["single"]
         elif match["words"] is not None:
-            value = match["words"].split(", ")
-            if not all(_is_str(word) for word in value):
+            value = [_plain_scalar(word) for word in match["words"].split(", ")]
+            if any(type(word) is not str for word in value):
+                return None  # a list of booleans or numbers: rare, YAML's
+        elif match["strings"] is not None:
+            value = match["strings"][1:-1].split('", "')
+        elif match["plain"] is not None:
+            value = _plain_scalar(match["plain"].rstrip(" "))
+            if value is None:
                 return None
         else:
             try:
                 value = _timestamp(match)
             except ValueError:
                 return None
-        metadata[match.group(1)] = value
+        metadata[match["key"]] = value
     return metadata or None
 
 
