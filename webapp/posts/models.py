@@ -164,6 +164,18 @@ class Post:
         body = self.__dict__["body"]
         return body if type(body) is str else body()
 
+    @classmethod
+    def restore(cls, fields: Mapping[str, object]) -> Post:
+        """The post with these values: every field, in the order they are declared,
+        each already checked (as the post store checks a row). Without
+        ``__init__``'s keyword matching and a frozen attribute set per field
+        (about 9 µs a post, against 3 µs: tens of milliseconds of a restart at 10,000 posts)."""
+        post = object.__new__(cls)
+        own = post.__dict__  # filled in field order, it shares its keys with every post's
+        for name, value in fields.items():
+            own[name] = value
+        return post
+
     @property
     def rendered(self) -> Rendered:
         """The body as HTML. Raises PostError (naming the file) if it cannot be rendered."""

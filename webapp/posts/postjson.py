@@ -28,6 +28,7 @@ from .models import Post, PostError, Tag
 #: The fields of a post that are stored; the renderer and summariser are set when loading.
 STORED = tuple(f.name for f in dataclasses.fields(Post) if f.name not in ("renderer", "summarizer"))
 _STORED_SET = frozenset(STORED)
+_ALL_FIELDS = tuple(f.name for f in dataclasses.fields(Post))
 
 
 def encode(post: Post, *, omit: Collection[str] = ()) -> str:
@@ -118,64 +119,86 @@ def _is_default(name: str, value: object) -> bool:
     return type(value) is type(default) and value == default
 
 
-def from_row(
-    columns: tuple[object, ...],
-    text: object,
-    body: str | Callable[[], str],
-    tags: dict[tuple[str, str], Tag],
-    **functions: Callable[[str], Any] | None,
-) -> Post:
-    """The post ``row`` wrote, with ``body`` (its text, or a function giving
-    it: see ``Post``), ``renderer`` and ``summarizer`` as given; ``tags``
-    shares equal tags between posts. ValueError (or TypeError, KeyError) for
-    anything ``row`` would not write: every value is checked."""
-    if len(columns) != len(COLUMNS) or type(text) is not str:
-        raise ValueError("not a stored post")
-    slug, title, published, source, tag_text, digest, body_line, draft = columns
-    if not (
-        type(slug) is str
-        and type(title) is str
-        and type(source) is str
-        and type(tag_text) is str
-        and type(digest) is str
-        and type(body_line) is int
-        and type(draft) is int
-        and draft in (0, 1)
-        and (type(body) is str or callable(body))
-    ):
-        raise ValueError("not a stored post")
-    values: dict[str, object] = dict(_DEFAULTS)
-    values["extra"] = {}
-    # Most posts differ from the defaults in a field or two, plain strings
-    # mostly: only those are decoded and checked (the columns are checked above).
-    fields = _DECODER.decode(text)
-    if type(fields) is not dict or not fields.keys() <= _IN_JSON:
-        raise ValueError("not a stored post")
-    for name, value in fields.items():
-        value = values[name] = value if type(value) in _PLAIN else _decode(value)
-        if not _FIELD_CHECKS[name](value):
-            raise ValueError(f"stored post has a bad {name}")
-    if (published is None) != ("published" in fields):
-        raise ValueError("not a stored post")
-    if published is not None:
-        if type(published) is not str:
-            raise ValueError("stored post has a bad published")
-        values["published"] = moment = datetime.fromisoformat(published)
-        if type(moment.tzinfo) is not timezone:
-            raise ValueError("stored post has a bad published")
-    if tag_text != "[]":
-        parts = _DECODER.decode(tag_text)
+class RowReader:
+    """Builds the posts ``row`` wrote, with ``renderer`` and ``summarizer`` as
+    given. Equal tags, and equal lists of them, are shared between posts (the
+    list is decoded once for all the posts that have it)."""
+
+    def __init__(self, **functions: Callable[[str], Any] | None) -> None:
+        #: Every field of a post, in their order, with its default (see ``post``).
+        self._fields: dict[str, object] = {
+            name: _DEFAULTS.get(name) for name in _ALL_FIELDS
+        } | functions
+        if tuple(self._fields) != _ALL_FIELDS:
+            raise TypeError("only a post's renderer and summarizer are given")
+        self._tag_lists: dict[str, tuple[Tag, ...]] = {"[]": ()}
+        self._tags: dict[tuple[str, str], Tag] = {}
+
+    def post(
+        self,
+        slug: object,
+        title: object,
+        published: object,
+        source: object,
+        tag_text: object,
+        digest: object,
+        body_line: object,
+        draft: object,
+        text: object,
+        body: str | Callable[[], str],
+    ) -> Post:
+        """The post of one row's ``COLUMNS`` and JSON, with ``body`` (its text, or
+        a function giving it: see ``Post``). ValueError (or TypeError, KeyError)
+        for anything ``row`` would not write: every value is checked."""
+        if not (
+            type(slug) is str
+            and type(title) is str
+            and type(source) is str
+            and type(tag_text) is str
+            and type(digest) is str
+            and type(body_line) is int
+            and type(draft) is int
+            and (draft == 0 or draft == 1)
+            and type(text) is str
+            and (type(body) is str or callable(body))
+        ):
+            raise ValueError("not a stored post")
+        tags = self._tag_lists.get(tag_text)
+        if tags is None:
+            tags = self._tag_lists[tag_text] = self._decode_tags(tag_text)
+        values = self._fields.copy()  # in field order: see Post.restore
+        values.update(
+            slug=slug, title=title, source=PurePosixPath(source), body=body, tags=tags,
+            draft=draft == 1, digest=digest, body_line=body_line, extra={},
+        )  # fmt: skip
+        # Most posts differ from the defaults in the columns alone: "{}" needs no decoding.
+        if text != "{}":
+            fields = _DECODER.decode(text)
+            if type(fields) is not dict or not fields.keys() <= _IN_JSON:
+                raise ValueError("not a stored post")
+            for name, value in fields.items():
+                value = values[name] = value if type(value) in _PLAIN else _decode(value)
+                if not _FIELD_CHECKS[name](value):
+                    raise ValueError(f"stored post has a bad {name}")
+            if (published is None) != ("published" in fields):
+                raise ValueError("not a stored post")
+        elif published is None:
+            raise ValueError("not a stored post")
+        if published is not None:
+            if type(published) is not str:
+                raise ValueError("stored post has a bad published")
+            values["published"] = moment = datetime.fromisoformat(published)
+            if type(moment.tzinfo) is not timezone:
+                raise ValueError("stored post has a bad published")
+        return Post.restore(values)
+
+    def _decode_tags(self, text: str) -> tuple[Tag, ...]:
+        parts = _DECODER.decode(text)
         if type(parts) is not list or len(parts) % 2 or not all(type(p) is str for p in parts):
             raise ValueError("stored post has bad tags")
+        tags = self._tags
         pairs = zip(parts[::2], parts[1::2], strict=True)
-        values["tags"] = tuple(
-            tags.get(pair) or tags.setdefault(pair, Tag(*pair)) for pair in pairs
-        )
-    values.update(
-        slug=slug, title=title, source=PurePosixPath(source), digest=digest,
-        body_line=body_line, draft=bool(draft), body=body,
-    )  # fmt: skip
-    return Post(**values, **functions)  # type: ignore[arg-type]
+        return tuple(tags.get(pair) or tags.setdefault(pair, Tag(*pair)) for pair in pairs)
 
 
 def _no_constant(name: str) -> object:

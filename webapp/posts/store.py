@@ -51,7 +51,7 @@ from typing import Any
 
 from . import migration, postjson, reader
 from .migration.siteroot import find_site
-from .models import Post, PostError, Tag
+from .models import Post, PostError
 from .reader import ReaderSettings
 from .sqlite import NotPrivate, ThreadConnections, open_database
 
@@ -84,7 +84,6 @@ CREATE TABLE posts (
 ) WITHOUT ROWID;
 CREATE TABLE claims (name TEXT PRIMARY KEY, owner TEXT NOT NULL, made REAL NOT NULL);
 """
-_DIGEST = postjson.COLUMNS.index("digest")
 #: A post's row as ``PostStore.posts`` reads it: not the body, only whether it
 #: is text (typeof() reads the row's header, not the body's pages).
 ROW = f"path, mtime_ns, size, inode, {', '.join(postjson.COLUMNS)}, post, typeof(body) = 'text'"
@@ -165,22 +164,22 @@ class PostStore:
         file is read). Bodies are not read here: each post gets its body from
         this file when first asked for it (see ``body``)."""
         stored: dict[str, tuple[StatKey, Post]] = {}
-        tags: dict[tuple[str, str], Tag] = {}
-        renderer, summarizer = self.settings.renderer, self.settings.summarizer
-        body = self.body
-        for path, mtime_ns, size, inode, *columns, text, has_body in rows:
+        settings = self.settings
+        build = postjson.RowReader(renderer=settings.renderer, summarizer=settings.summarizer).post
+        body, partial = self.body, functools.partial
+        for (
+            path, mtime_ns, size, inode,
+            slug, title, published, source, tags, digest, body_line, draft,
+            text, has_body,
+        ) in rows:  # fmt: skip
             key = (mtime_ns, size, inode)
             try:
                 if has_body != 1:
                     raise ValueError("stored post has a bad body")
-                post = postjson.from_row(
-                    tuple(columns),
-                    text,
-                    functools.partial(body, path, key, columns[_DIGEST]),
-                    tags,
-                    renderer=renderer,
-                    summarizer=summarizer,
-                )
+                post = build(
+                    slug, title, published, source, tags, digest, body_line, draft, text,
+                    partial(body, path, key, digest),
+                )  # fmt: skip
             except Exception:  # one damaged row: that file is read again
                 continue
             stored[path] = (key, post)
