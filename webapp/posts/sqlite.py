@@ -42,10 +42,31 @@ class ThreadConnections:
         if self._pid != os.getpid():
             _inherited.append(self._local)
             self._local, self._pid = threading.local(), os.getpid()
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = self._connect()
-        return db
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = _Held(self._connect())
+        return held.db
+
+
+class _Held:
+    """A thread's connection, closed when the thread ends (and its locals go).
+
+    A connection is in a reference cycle with its own statement cache, so
+    dropping it closes nothing until a garbage collection finds it, and never
+    once a serving process has frozen it (``gc.freeze``): its file would stay
+    open, and its WAL journal behind, after the thread that used it is gone.
+    """
+
+    __slots__ = ("db",)
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __del__(self) -> None:
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass  # a thread other than its own: left to the garbage collector
 
 
 def open_database(
