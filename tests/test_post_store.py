@@ -21,7 +21,7 @@ from flask import Flask
 
 from tests.conftest import WritePost, parse, post_text
 from webapp.posts import ContentFolder, ReaderSettings, Renderer, Snapshot, summarize
-from webapp.posts.models import Post, PostError
+from webapp.posts.models import Post, PostError, Tag
 
 SETTINGS = ReaderSettings(renderer=Renderer(), summarizer=summarize)
 
@@ -172,7 +172,10 @@ def test_a_damaged_row_costs_only_its_own_file(
         "published = 'yesterday'",
         "published = NULL",
         "tags = '[\"essay\"]'",
+        "tags = 'essay' || char(31) || 'essay' || char(31) || 'more'",
         "tags = x'00'",
+        "source = 'a.md/'",
+        "source = './a.md'",
         "slug = x'37'",
         "draft = 2",
         "post = '{\"redirect_to\": 5}'",
@@ -473,8 +476,13 @@ def test_every_kind_of_field_comes_back_from_the_store_as_it_was_read(
     assert repr(stored["toml"].extra["at"]) == "datetime.time(7, 32, 0, 500000)"
 
 
+@pytest.mark.parametrize(
+    "unstorable",
+    [{"extra": {"odd": object()}}, {"tags": (Tag("odd", "a name holding \x1f"),)}],
+    ids=["object", "tag-separator"],
+)
 def test_a_post_with_a_value_the_store_cannot_hold_is_read_from_its_file(
-    write_post: WritePost, content_dir: Path, tmp_path: Path
+    write_post: WritePost, content_dir: Path, tmp_path: Path, unstorable: dict[str, object]
 ) -> None:
     from webapp.posts.store import PostStore
 
@@ -486,7 +494,7 @@ def test_a_post_with_a_value_the_store_cannot_hold_is_read_from_its_file(
         source = content_dir / str(post.source)
         info = source.stat()
         if post.slug == "a":
-            post = dataclasses.replace(post, extra={"odd": object()})
+            post = dataclasses.replace(post, **unstorable)
         entries[str(source)] = ((info.st_mtime_ns, info.st_size, info.st_ino), post)
     store = PostStore(tmp_path / "posts.sqlite3", content_dir.resolve(), SETTINGS)
     store.save(entries)

@@ -19,7 +19,7 @@ from pathlib import Path
 from .collector import collector_paused
 from .files import is_inside, is_post_path, iter_post_files
 from .library import Library, Snapshot, unique_slugs
-from .models import Post, PostError
+from .models import Post, PostError, source_text
 from .reader import ReaderSettings, read_post
 from .sharing import BATCH, read_shared
 from .slugs import slug_from_path
@@ -380,7 +380,7 @@ def _path_key(path: str) -> str:
 def _mark(post: Post) -> tuple[Post, int]:
     """A post's share of the content digest."""
     # What a post's post_url or ref resolved to is part of what it shows.
-    share = f"{post.source}\0{post.digest}\0{post.references}"
+    share = f"{source_text(post)}\0{post.digest}\0{post.references}"
     hasher = hashlib.blake2b(share.encode(), digest_size=16)
     return post, int.from_bytes(hasher.digest())
 

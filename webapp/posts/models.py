@@ -122,6 +122,33 @@ class _Body:
         post.__dict__["body"] = body  # only ever by __init__: the dataclass is frozen
 
 
+class _Source:
+    """``Post.source``: a PurePosixPath, or the text of one, made into the path on first use.
+
+    The post store gives each post its source as text: making 10,000 paths
+    was about a fifth of a restart's loading, and most posts' paths are never
+    needed (``source_text`` gives the text without making one).
+    """
+
+    def __get__(self, post: Post | None, owner: type | None = None) -> PurePosixPath:
+        if post is None:
+            raise AttributeError("source")  # for dataclasses: the field has no default
+        source = post.__dict__["source"]
+        if type(source) is str:
+            # Kept once made; the text always names the same path.
+            source = post.__dict__["source"] = PurePosixPath(source)
+        return source  # type: ignore[no-any-return]
+
+    def __set__(self, post: Post, source: PurePosixPath | str) -> None:
+        post.__dict__["source"] = source  # only ever by __init__: the dataclass is frozen
+
+
+def source_text(post: Post) -> str:
+    """``str(post.source)``, without making the path of a post that has only its text."""
+    source = post.__dict__["source"]
+    return source if type(source) is str else str(source)
+
+
 @dataclass(frozen=True, eq=False)
 class Post:
     """A post as read from one file.
@@ -130,7 +157,8 @@ class Post:
     Metadata is read eagerly; the body is rendered on first use (through the
     renderer's bounded cache), so a site of 10,000 posts starts quickly and
     does not hold every body's HTML in memory. ``body`` may be given as a
-    function that returns the text (see ``_Body``).
+    function that returns the text (see ``_Body``), ``source`` as the text
+    of its path (see ``_Source``).
     """
 
     slug: str
@@ -223,3 +251,4 @@ class Post:
 
 # After the dataclass is made (it would otherwise take the descriptor for a default).
 Post.body = _Body()  # type: ignore[assignment]
+Post.source = _Source()  # type: ignore[assignment]

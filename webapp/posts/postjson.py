@@ -70,6 +70,10 @@ def decode(
 #: The fields a store row keeps in columns of their own, in column order
 #: (``published`` only when its zone is a plain offset: see ``row``).
 COLUMNS = ("slug", "title", "published", "source", "tags", "digest", "body_line", "draft")
+#: Between the parts of the tags column (each tag's slug, then its name):
+#: splitting on it is a seventh of decoding the same list as JSON. A post
+#: with a tag holding it is not stored.
+TAG_SEPARATOR = "\x1f"
 _DEFAULTS: dict[str, object] = {
     f.name: f.default
     for f in dataclasses.fields(Post)
@@ -92,6 +96,8 @@ def row(post: Post) -> tuple[object, ...]:
     tags = [part for tag in post.tags if type(tag) is Tag for part in (tag.slug, tag.name)]
     if len(tags) != 2 * len(post.tags):
         raise TypeError("a tag that is not a Tag cannot be stored")
+    if any(type(part) is not str or TAG_SEPARATOR in part for part in tags):
+        raise TypeError("a tag holding U+001F (or not text) cannot be stored")
     skip = {"body", *COLUMNS} - ({"published"} if published is None else set())
     rest = {
         name: _encode(getattr(post, name))
@@ -103,7 +109,7 @@ def row(post: Post) -> tuple[object, ...]:
         post.title,
         published,
         str(post.source),
-        json.dumps(tags, ensure_ascii=False),
+        TAG_SEPARATOR.join(tags),
         post.digest,
         post.body_line,
         post.draft,
@@ -131,7 +137,7 @@ class RowReader:
         } | functions
         if tuple(self._fields) != _ALL_FIELDS:
             raise TypeError("only a post's renderer and summarizer are given")
-        self._tag_lists: dict[str, tuple[Tag, ...]] = {"[]": ()}
+        self._tag_lists: dict[str, tuple[Tag, ...]] = {"": ()}
         self._tags: dict[tuple[str, str], Tag] = {}
 
     def post(
@@ -154,6 +160,7 @@ class RowReader:
             type(slug) is str
             and type(title) is str
             and type(source) is str
+            and _is_plain_path(source)
             and type(tag_text) is str
             and type(digest) is str
             and type(body_line) is int
@@ -168,7 +175,7 @@ class RowReader:
             tags = self._tag_lists[tag_text] = self._decode_tags(tag_text)
         values = self._fields.copy()  # in field order: see Post.restore
         values.update(
-            slug=slug, title=title, source=PurePosixPath(source), body=body, tags=tags,
+            slug=slug, title=title, source=source, body=body, tags=tags,
             draft=draft == 1, digest=digest, body_line=body_line, extra={},
         )  # fmt: skip
         # Most posts differ from the defaults in the columns alone: "{}" needs no decoding.
@@ -193,12 +200,20 @@ class RowReader:
         return Post.restore(values)
 
     def _decode_tags(self, text: str) -> tuple[Tag, ...]:
-        parts = _DECODER.decode(text)
-        if type(parts) is not list or len(parts) % 2 or not all(type(p) is str for p in parts):
+        parts = text.split(TAG_SEPARATOR)
+        if len(parts) % 2:
             raise ValueError("stored post has bad tags")
         tags = self._tags
         pairs = zip(parts[::2], parts[1::2], strict=True)
         return tuple(tags.get(pair) or tags.setdefault(pair, Tag(*pair)) for pair in pairs)
+
+
+def _is_plain_path(text: str) -> bool:
+    """Whether text is a relative path as ``str(PurePosixPath)`` writes it (no
+    empty or ``.`` part): the path made of it later (see ``Post.source``) has
+    the same text."""
+    parts = text.split("/")
+    return "" not in parts and "." not in parts
 
 
 def _no_constant(name: str) -> object:

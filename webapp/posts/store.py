@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 
 StatKey = tuple[int, int, int]
 
-_FORMAT = 7
+_FORMAT = 8
 
 #: The fields every post has in columns of their own (``postjson.COLUMNS``),
 #: then ``post``: the JSON of the others that differ from their defaults.
