@@ -187,6 +187,7 @@ class ContentFolder:
             path
             for path, entry in self._entries.items()
             if entry.post is not None
+            and entry.post.references
             and any(resolve(name) != url for name, url in entry.post.references)
         ]
         changed = False
@@ -196,27 +197,30 @@ class ContentFolder:
 
     def _rescan_folder(self, folder: Path) -> bool:
         """Compare everything below folder with what we know: stat first, read on change."""
-        found: dict[str, os.stat_result] = {}
+        keys: dict[str, StatKey] = {}
         if folder.is_dir() and is_inside(folder, self.root):
             for file in iter_post_files(folder, self.root):
                 try:
-                    found[file.path] = file.stat()
+                    keys[file.path] = _stat_key(file.stat())
                 except OSError:
                     continue
         changed = False
         prefix = str(folder) + os.sep if folder != self.root else None
-        for path in [p for p in self._entries if prefix is None or p.startswith(prefix)]:
-            if path not in found:
-                del self._entries[path]
+        entries, stored = self._entries, self._stored
+        for path in [p for p in entries if prefix is None or p.startswith(prefix)]:
+            if path not in keys:
+                del entries[path]
                 changed = True
-        keys = {path: _stat_key(stat) for path, stat in found.items()}
         unread: list[str] = []
         for path, key in keys.items():
-            known = self._entries.get(path)
-            if known is None and path in self._stored and self._stored[path][0] == key:
-                self._entries[path] = _Entry(key, self._stored[path][1])
-                changed = True
-            elif known is None or known.stat != key:
+            known = entries.get(path)
+            if known is None:
+                kept = stored.get(path)
+                if kept is not None and kept[0] == key:
+                    entries[path] = _Entry(key, kept[1])
+                    changed = True
+                    continue
+            if known is None or known.stat != key:
                 unread.append(path)
         if self._sharing is not None and len(unread) > self.batch:
             read = functools.partial(self._read, keys=keys)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .models import Post
+from .models import Post, source_text
 from .search_text import (
     MAX_QUERY_CHARS,
     Query,
@@ -176,7 +176,7 @@ class SearchIndex:
 
     def _write(self, db: sqlite3.Connection, posts: Iterable[Post], version: str) -> None:
         # Redirect stubs (redirect_to) are listed nowhere, search included.
-        wanted = {str(post.source): post for post in posts if post.redirect_to is None}
+        wanted = {source_text(post): post for post in posts if post.redirect_to is None}
         with db:  # one transaction: other workers see all of it or none
             db.execute("BEGIN IMMEDIATE")
             # Recorded with the rows it describes: a worker that reads it
