@@ -4,9 +4,11 @@ never followed through a link, never taken from another user."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from flask import Flask
 
 from tests.conftest import WritePost, parse
 from webapp.posts.search import SearchIndex
-from webapp.posts.sqlite import NotPrivate, open_database
+from webapp.posts.sqlite import NotPrivate, ThreadConnections, open_database
 
 OTHER_UID = 12345
 needs_root = pytest.mark.skipif(os.getuid() != 0, reason="giving files to another user needs root")
@@ -176,3 +178,18 @@ def test_something_that_is_not_a_file_is_refused(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "db.sqlite3", 0o600)
     with pytest.raises(NotPrivate, match="it is not a regular file"):
         open_database(tmp_path / "db.sqlite3", schema="CREATE TABLE t (x)", version=1)
+
+
+def test_a_threads_connection_is_closed_when_the_thread_ends(tmp_path: Path) -> None:
+    path = tmp_path / "own" / "table.sqlite3"
+    schema = "CREATE TABLE kept (value TEXT)"
+    connections = ThreadConnections(lambda: open_database(path, schema=schema, version=1))
+    gc.disable()  # closed without a garbage collection (a serving process freezes its objects)
+    try:
+        worker = threading.Thread(target=lambda: connections.get().execute("SELECT 1"))
+        worker.start()
+        worker.join()
+        # SQLite removes a WAL journal when the last connection to the file closes.
+        assert not path.with_name(path.name + "-wal").exists()
+    finally:
+        gc.enable()

@@ -57,12 +57,19 @@ class _Held:
     open, and its WAL journal behind, after the thread that used it is gone.
     """
 
-    __slots__ = ("db",)
+    __slots__ = ("db", "pid")
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
+        self.pid = os.getpid()
 
     def __del__(self) -> None:
+        if self.pid != os.getpid():
+            # A forked child dropping the locals of its parent's other threads:
+            # kept, as ThreadConnections keeps the rest (closing it could release
+            # the parent's locks on the file).
+            _inherited.append(self.db)
+            return
         try:
             self.db.close()
         except sqlite3.Error:
