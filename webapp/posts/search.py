@@ -10,6 +10,7 @@ into words and quoted phrases, each quoted, so any input is a valid query.
 from __future__ import annotations
 
 import html
+import itertools
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -212,9 +213,12 @@ class SearchIndex:
                 if source not in indexed or indexed[source][1] != post.digest
             ]
             (last,) = db.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()
+            # The first batch is small: nothing is indexed while it is extracted.
+            bounds = [0, *range(_FIRST_BATCH, len(changed), _BATCH), len(changed)]
             batches = [
-                list(enumerate(changed[start : start + _BATCH], last + 1 + start))
-                for start in range(0, len(changed), _BATCH)
+                list(enumerate(changed[start:end], last + 1 + start))
+                for start, end in itertools.pairwise(bounds)
+                if start < end
             ]
             if batches:
                 self._index_batches(db, batches)
@@ -310,6 +314,7 @@ class SearchIndex:
 #: larger statements leave less to merge. (1,000 posts of 12 KB each: the
 #: process's peak memory while indexing was the same as with 100.)
 _BATCH = 1000
+_FIRST_BATCH = 100
 
 
 def _store(
