@@ -33,7 +33,7 @@ from .sqlite import open_database
 __all__ = ["MAX_QUERY_CHARS", "Hit", "Results", "SearchIndex", "plain_text"]
 
 _START, _END = "\x02", "\x03"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Two tables over the same text. "words" stems (a search for "caches" finds
 # "cache") for whole words; "prefixes" does not, for the word being typed:
