@@ -230,17 +230,28 @@ class SearchIndex:
         # FTS5's settings (automerge, say) stay as they are: changing one
         # while other connections search makes their queries fail (the
         # schema sets them once).
-        # Two cores: this thread extracts the next batch's text (Python,
-        # holding the GIL) while the other stores and indexes the last
-        # (SQLite, which lets go of the GIL), so every statement runs beside
-        # an extraction. One thread at a time uses the connection.
+        # Two cores: this thread extracts text and stores it (Python, holding
+        # the GIL), while the other indexes the last batch in FTS5 (SQLite,
+        # which lets go of the GIL for the whole statement). Storing the rows
+        # there too made it take the GIL back for every row, behind the
+        # extraction: the build ran on one core. One thread at a time uses
+        # the connection.
         with ThreadPoolExecutor(1, thread_name_prefix="search-index") as pool:
             indexing: Future[None] | None = None
             for batch in batches:
                 rows = _rows(batch)
                 if indexing is not None:
                     indexing.result()
-                indexing = pool.submit(_store, db, rows)
+                db.executemany(
+                    "INSERT INTO documents (id, source, digest, slug, published, draft)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (document for document, _ in rows),
+                )
+                db.executemany(
+                    f"INSERT INTO texts (id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                    (text for _, text in rows),
+                )
+                indexing = pool.submit(_index, db, batch[0][0])
             if indexing is not None:
                 indexing.result()
 
@@ -317,24 +328,13 @@ _BATCH = 1000
 _FIRST_BATCH = 100
 
 
-def _store(
-    db: sqlite3.Connection, rows: list[tuple[tuple[object, ...], tuple[object, ...]]]
-) -> None:
-    """Store a batch's rows (see _rows), then index their texts in both tables."""
-    db.executemany(
-        "INSERT INTO documents (id, source, digest, slug, published, draft)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (document for document, _ in rows),
-    )
-    db.executemany(
-        f"INSERT INTO texts (id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-        (text for _, text in rows),
-    )
+def _index(db: sqlite3.Connection, first: int) -> None:
+    """Index the texts stored from id ``first`` on, in both tables."""
     for table in ("words", "prefixes"):
         db.execute(
             f"INSERT INTO {table} (rowid, {_COLUMNS})"
             f" SELECT id, {_COLUMNS} FROM texts WHERE id >= ?",
-            (rows[0][0][0],),
+            (first,),
         )
 
 
