@@ -101,46 +101,39 @@ class Rendered:
         return next((f for f in self.footnotes if f.id == footnote_id), None)
 
 
-class _Body:
-    """``Post.body``: the text, or a function giving it, called on first use.
+class _MadeOnFirstUse:
+    """A field a post may be given in a cheaper form, made into its value on
+    first use and kept (as a cached_property keeps its value):
 
-    A post taken from the post store gets its body only when something
-    needs it (rendering it, summarising it): a restart at 10,000 posts then
-    neither decodes nor keeps about 100 MB of Markdown per process.
+    - ``body``: the text, or a function giving it. A post taken from the post
+      store gets its body only when something needs it (rendering it,
+      summarising it): a restart at 10,000 posts then neither decodes nor
+      keeps about 100 MB of Markdown per process.
+    - ``source``: a PurePosixPath, or its text. Making 10,000 paths was about
+      a fifth of a restart's loading, and most posts' paths are never needed
+      (``source_text`` gives the text without making one).
     """
 
-    def __get__(self, post: Post | None, owner: type | None = None) -> str:
+    def __init__(
+        self, name: str, is_made: Callable[[object], bool], make: Callable[[Any], Any]
+    ) -> None:
+        self.name, self.is_made, self.make = name, is_made, make
+
+    def __get__(self, post: Post | None, owner: type | None = None) -> Any:
         if post is None:
-            raise AttributeError("body")  # for dataclasses: the field has no default
-        body = post.__dict__["body"]
-        if type(body) is not str:
-            # Kept once loaded, as a cached_property keeps its value.
-            body = post.__dict__["body"] = body()
-        return body  # type: ignore[no-any-return]
+            raise AttributeError(self.name)  # for dataclasses: the field has no default
+        value = post.__dict__[self.name]
+        if not self.is_made(value):
+            value = post.__dict__[self.name] = self.make(value)
+        return value
 
-    def __set__(self, post: Post, body: str | Callable[[], str]) -> None:
-        post.__dict__["body"] = body  # only ever by __init__: the dataclass is frozen
+    def __set__(self, post: Post, value: object) -> None:
+        post.__dict__[self.name] = value  # only ever by __init__: the dataclass is frozen
 
-
-class _Source:
-    """``Post.source``: a PurePosixPath, or the text of one, made into the path on first use.
-
-    The post store gives each post its source as text: making 10,000 paths
-    was about a fifth of a restart's loading, and most posts' paths are never
-    needed (``source_text`` gives the text without making one).
-    """
-
-    def __get__(self, post: Post | None, owner: type | None = None) -> PurePosixPath:
-        if post is None:
-            raise AttributeError("source")  # for dataclasses: the field has no default
-        source = post.__dict__["source"]
-        if type(source) is str:
-            # Kept once made; the text always names the same path.
-            source = post.__dict__["source"] = PurePosixPath(source)
-        return source  # type: ignore[no-any-return]
-
-    def __set__(self, post: Post, source: PurePosixPath | str) -> None:
-        post.__dict__["source"] = source  # only ever by __init__: the dataclass is frozen
+    def unkept(self, post: Post) -> Any:
+        """The value, without keeping it on the post if it was not made already."""
+        value = post.__dict__[self.name]
+        return value if self.is_made(value) else self.make(value)
 
 
 def source_text(post: Post) -> str:
@@ -157,8 +150,8 @@ class Post:
     Metadata is read eagerly; the body is rendered on first use (through the
     renderer's bounded cache), so a site of 10,000 posts starts quickly and
     does not hold every body's HTML in memory. ``body`` may be given as a
-    function that returns the text (see ``_Body``), ``source`` as the text
-    of its path (see ``_Source``).
+    function that returns the text, ``source`` as the text of its path (see
+    ``_MadeOnFirstUse``).
     """
 
     slug: str
@@ -189,8 +182,8 @@ class Post:
         """The body text, not kept on the post if it was not loaded already: a
         pass over every post's body (pruning the render store) then does not
         leave every body in memory."""
-        body = self.__dict__["body"]
-        return body if type(body) is str else body()
+        text: str = _BODY.unkept(self)
+        return text
 
     @classmethod
     def restore(cls, fields: Mapping[str, object]) -> Post:
@@ -250,5 +243,8 @@ class Post:
 
 
 # After the dataclass is made (it would otherwise take the descriptor for a default).
-Post.body = _Body()  # type: ignore[assignment]
-Post.source = _Source()  # type: ignore[assignment]
+_BODY = _MadeOnFirstUse("body", lambda body: type(body) is str, lambda load: load())
+Post.body = _BODY  # type: ignore[assignment]
+Post.source = _MadeOnFirstUse(  # type: ignore[assignment]
+    "source", lambda source: type(source) is not str, PurePosixPath
+)
