@@ -12,6 +12,7 @@ import random
 from typing import Any
 
 import markdown
+import pymdownx.highlight  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +22,7 @@ from bench.sitegen import post_text
 from tests.conftest import PROJECT_ROOT
 from webapp.posts import Renderer, rendering
 from webapp.posts.models import Rendered
-from webapp.posts.render_speed import extensions_for
+from webapp.posts.render_speed import STOCK_BLOCK_FORMATTER, extensions_for
 from webapp.posts.typography import TypographyExtension
 
 
@@ -107,6 +108,41 @@ def test_each_extension_renders_as_before(body: str) -> None:
 def test_sample_posts_render_as_before() -> None:
     for body in sample_bodies():
         same(body)
+
+
+CODE = (
+    '```python hl_lines="2"\ndef f(x):\n    return x ** 2  # square\n```\n\n'
+    "```js\nconst a = [1, 2];\n```\n\n"
+    "```\nno language <b>\n```\n\n"
+    '- a list\n\n    ```sh\n    echo "$HOME"\n    ```\n'
+)
+
+
+@pytest.mark.parametrize(
+    "highlight",
+    [
+        {},
+        {"pygments_style": "monokai", "noclasses": True},  # styles written into the HTML
+        {"linenums": True, "linenums_style": "pymdownx-inline"},
+        {"linenums": True, "linenums_style": "table", "css_class": "code"},
+    ],
+)
+def test_code_blocks_highlight_as_pymdownx_own_formatter_does(
+    highlight: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The site's block formatter shares each style's stylesheet between
+    # blocks; pymdownx's own works it out for every block.
+    def html() -> str:
+        md = markdown.Markdown(
+            extensions=["pymdownx.highlight", "pymdownx.superfences"],
+            extension_configs={"pymdownx.highlight": highlight},
+        )
+        return md.convert(CODE)
+
+    shared = [html(), html()]  # the second takes the stylesheets the first worked out
+    monkeypatch.setattr(pymdownx.highlight, "BlockHtmlFormatter", STOCK_BLOCK_FORMATTER)
+    assert shared == [html()] * 2
+    assert 'class="highlight"' in shared[0] or 'class="code"' in shared[0]
 
 
 def test_a_text_without_marks_skips_the_extensions_that_need_them() -> None:
