@@ -118,11 +118,17 @@ def load_time(content: Path, store: Path) -> Loaded:
     return Loaded(timings[0], timings[1], posts)
 
 
-def _show(report: Report, profiler: Any, heading: str, lines: int = 40) -> None:
-    """pyinstrument's call tree, library frames folded, cut to the first lines."""
+def _show(report: Report, profiler: Any, heading: str, lines: int = 40, flat: int = 20) -> None:
+    """pyinstrument's call tree, library frames folded, cut to the first
+    lines; then the functions that spent the most time themselves (the tree's
+    first branches can fill its lines, hiding where the rest goes)."""
     text = profiler.output_text(unicode=False, color=False, show_all=False, short_mode=True)
     kept = [line.rstrip() for line in text.splitlines() if line.strip()][:lines]
     report.code(heading, kept)
+    text = profiler.output_text(unicode=False, color=False, flat=True, short_mode=True)
+    rows = [line.rstrip() for line in text.splitlines() if line.strip()]
+    rows = [row for row in rows if not row.startswith(("pyinstrument", "."))][:flat]
+    report.code("The same, the functions that spent the most time themselves:", rows)
 
 
 def profile(report: Report, content: Path, largest: Path, work: Path) -> None:
