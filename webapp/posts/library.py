@@ -12,6 +12,7 @@ import bisect
 import dataclasses
 import heapq
 import itertools
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,10 @@ from datetime import datetime, tzinfo
 from functools import cached_property
 
 from .models import Post, PostError, Tag, preferred_name
+
+_SLUG = operator.attrgetter("slug")
+_TAGS = operator.attrgetter("tags")
+_PUBLISHED = operator.attrgetter("published")
 
 
 @dataclass(frozen=True)
@@ -131,26 +136,34 @@ class Library:
         return self._aliases.get(path)
 
     @cached_property
+    def _slugs(self) -> list[str]:
+        """Each post's slug, in the order of ``posts``."""
+        return list(map(_SLUG, self.posts))
+
+    @cached_property
     def _by_slug(self) -> dict[str, Post]:
-        return {post.slug: post for post in self.posts}
+        return dict(zip(self._slugs, self.posts, strict=True))
 
     @cached_property
     def _by_tag(self) -> dict[str, tuple[Post, ...]]:
-        index: defaultdict[str, list[Post]] = defaultdict(list)
-        for post in self.posts:
-            for tag in post.tags:
-                index[tag.slug].append(post)
-        return {slug: tuple(posts) for slug, posts in index.items()}
+        posts = self.posts
+        return {
+            slug: tuple(posts[place] for place in places)
+            for slug, places in self._tag_positions.items()
+        }
 
     @cached_property
     def _tags(self) -> dict[str, TagCount]:
         """Each tag once, in the form most posts write it (ties: alphabetical)."""
-        # One count of (slug, name) pairs in C, then grouped: a site has
-        # far fewer spellings than it has tags on posts.
-        pairs = Counter((tag.slug, tag.name) for post in self.posts for tag in post.tags)
-        forms: defaultdict[str, dict[str, int]] = defaultdict(dict)
-        for (slug, name), count in pairs.items():
-            forms[slug][name] = count
+        # Tags are counted as objects, in C (posts read from the post store
+        # share one Tag per spelling), then grouped by slug and spelling: a
+        # site has far fewer spellings than it has tags on posts.
+        tags = list(itertools.chain.from_iterable(map(_TAGS, self.posts)))
+        by_id = dict(zip(map(id, tags), tags, strict=True))
+        forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        for tag_id, count in Counter(map(id, tags)).items():
+            tag = by_id[tag_id]
+            forms[tag.slug][tag.name] += count
         counts = {}
         for slug, names in forms.items():
             counts[slug] = TagCount(Tag(slug, preferred_name(names)), len(self._by_tag[slug]))
@@ -182,16 +195,22 @@ class Library:
 
     @cached_property
     def _positions(self) -> dict[str, int]:
-        return {post.slug: index for index, post in enumerate(self.posts)}
+        return dict(zip(self._slugs, range(len(self.posts)), strict=True))
 
     @cached_property
     def _tag_positions(self) -> dict[str, tuple[int, ...]]:
         """Each tag's posts as places in ``posts`` (newest first)."""
-        position = self._positions
-        return {
-            slug: tuple(position[post.slug] for post in posts)
-            for slug, posts in self._by_tag.items()
-        }
+        index: defaultdict[str, list[int]] = defaultdict(list)
+        # Posts read from the post store share equal lists of tags: each
+        # list's slugs are found once.
+        slugs_of: dict[int, tuple[str, ...]] = {}
+        for place, tags in enumerate(map(_TAGS, self.posts)):
+            slugs = slugs_of.get(id(tags))
+            if slugs is None:
+                slugs = slugs_of[id(tags)] = tuple(tag.slug for tag in tags)
+            for slug in slugs:
+                index[slug].append(place)
+        return {slug: tuple(places) for slug, places in index.items()}
 
     @cached_property
     def _tag_sets(self) -> dict[str, frozenset[int]]:
@@ -293,7 +312,7 @@ class Snapshot:
     @cached_property
     def _moments(self) -> list[datetime]:
         """Every distinct publication time, in order: the moments the visible set changes."""
-        return sorted({post.published for post in self.posts})
+        return sorted(set(map(_PUBLISHED, self.posts)))
 
     def library(self, now: datetime, *, drafts: bool = False) -> Library:
         """The posts visible at ``now``: built once between one publication and the next."""
