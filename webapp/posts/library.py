@@ -24,6 +24,8 @@ from .models import Post, PostError, Tag, preferred_name
 _SLUG = operator.attrgetter("slug")
 _TAGS = operator.attrgetter("tags")
 _PUBLISHED = operator.attrgetter("published")
+_DRAFT = operator.attrgetter("draft")
+_REDIRECT = operator.attrgetter("redirect_to")
 
 
 @dataclass(frozen=True)
@@ -265,7 +267,8 @@ class Library:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Every good post in the folder at one moment, drafts and future posts included."""
+    """Every good post in the folder at one moment, drafts and future posts included,
+    newest first (by publication time, then slug)."""
 
     posts: tuple[Post, ...]
     errors: tuple[PostError, ...]
@@ -302,8 +305,9 @@ class Snapshot:
             posts[at] = new
         edited = Snapshot(tuple(posts), (), digest, self.broken, modified)
         edited.__dict__["_index"] = index
-        if "_moments" in self.__dict__:
-            edited.__dict__["_moments"] = self._moments
+        for kept in ("_moments", "_plain"):  # no post moved, none became a draft or stub
+            if kept in self.__dict__:
+                edited.__dict__[kept] = self.__dict__[kept]
         object.__setattr__(edited, "_origin", (self, dict(replaced)))
         # One step back at most: a chain of edits must not keep every old snapshot.
         object.__setattr__(self, "_origin", None)
@@ -313,6 +317,11 @@ class Snapshot:
     def _moments(self) -> list[datetime]:
         """Every distinct publication time, in order: the moments the visible set changes."""
         return sorted(set(map(_PUBLISHED, self.posts)))
+
+    @cached_property
+    def _plain(self) -> bool:
+        """Whether no post is a draft or a redirect stub (each pass made in C)."""
+        return not any(map(_DRAFT, self.posts)) and set(map(_REDIRECT, self.posts)) <= {None}
 
     def library(self, now: datetime, *, drafts: bool = False) -> Library:
         """The posts visible at ``now``: built once between one publication and the next."""
@@ -331,11 +340,18 @@ class Snapshot:
         if origin is not None and earlier is not None:
             view = earlier.edited(origin[1], version, changed)
         else:
-            shown = [
-                post for post in self.posts if post.published <= now and (drafts or not post.draft)
-            ]
-            visible = tuple(post for post in shown if post.redirect_to is None)
-            stubs = tuple(post for post in shown if post.redirect_to is not None)
+            # Newest first: the posts still to come (usually none) lead.
+            start = 0
+            posts = self.posts
+            while start < len(posts) and posts[start].published > now:
+                start += 1
+            stubs: tuple[Post, ...] = ()
+            if self._plain:  # the usual case: no drafts, no stubs
+                visible = posts[start:]
+            else:
+                shown = [post for post in posts[start:] if drafts or not post.draft]
+                visible = tuple(post for post in shown if post.redirect_to is None)
+                stubs = tuple(post for post in shown if post.redirect_to is not None)
             view = Library(visible, version, self.errors, upcoming, self.broken, changed, stubs)
         if len(self._views) > 16:
             self._views.clear()
