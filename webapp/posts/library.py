@@ -203,15 +203,9 @@ class Library:
     def _tag_positions(self) -> dict[str, tuple[int, ...]]:
         """Each tag's posts as places in ``posts`` (newest first)."""
         index: defaultdict[str, list[int]] = defaultdict(list)
-        # Posts read from the post store share equal lists of tags: each
-        # list's slugs are found once.
-        slugs_of: dict[int, tuple[str, ...]] = {}
         for place, tags in enumerate(map(_TAGS, self.posts)):
-            slugs = slugs_of.get(id(tags))
-            if slugs is None:
-                slugs = slugs_of[id(tags)] = tuple(tag.slug for tag in tags)
-            for slug in slugs:
-                index[slug].append(place)
+            for tag in tags:
+                index[tag.slug].append(place)
         return {slug: tuple(places) for slug, places in index.items()}
 
     @cached_property
