@@ -85,6 +85,37 @@ def test_files_changed_added_or_removed_while_stopped_are_read(
     assert titles(third) == titles(second) and third.digest == second.digest
 
 
+def test_a_restart_from_the_store_has_the_digest_of_a_full_read(
+    write_post: WritePost, content_dir: Path, tmp_path: Path
+) -> None:
+    # Each post's share of the digest is stored with it, not hashed again.
+    store = tmp_path / "posts.sqlite3"
+    write_post("a.md", title="Alpha")
+    write_post("b.md", title="Bravo")
+    first = start(content_dir, store)
+    assert start(content_dir, store).digest == first.digest
+    write_post("b.md", title="Bravo, revised")
+    edited = start(content_dir, store)
+    unstored = ContentFolder(content_dir, SETTINGS, use_inotify=False).snapshot()
+    assert edited.digest == unstored.digest != first.digest
+    assert start(content_dir, store).digest == unstored.digest
+
+
+def test_a_store_of_the_previous_format_is_made_again(
+    write_post: WritePost, content_dir: Path, tmp_path: Path
+) -> None:
+    store = tmp_path / "posts.sqlite3"
+    write_post("a.md", title="Alpha")
+    start(content_dir, store)
+    with contextlib.closing(sqlite3.connect(store)) as db, db:  # as format 8 wrote it
+        db.execute("ALTER TABLE posts DROP COLUMN share")
+        db.execute("PRAGMA user_version = 8")
+    rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alfa!"))
+    assert titles(start(content_dir, store)) == {"a": "Alfa!"}  # read from its file
+    rewrite_keeping_stat(content_dir / "a.md", post_text(title="Alpha"))
+    assert titles(start(content_dir, store)) == {"a": "Alfa!"}  # stored again, and taken
+
+
 def test_stored_posts_render_summarise_and_keep_their_warnings(
     write_post: WritePost, content_dir: Path, tmp_path: Path
 ) -> None:
@@ -181,6 +212,8 @@ def test_a_damaged_row_costs_only_its_own_file(
         "post = '{\"redirect_to\": 5}'",
         'post = \'{"colour": "red"}\'',
         "body = x'deadbeef'",
+        "share = x'00'",
+        "share = '0123456789abcdef'",
     ],
 )
 def test_a_restart_with_a_damaged_column_reads_that_file_again(

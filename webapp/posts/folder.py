@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import operator
 import os
 import threading
 from dataclasses import dataclass
@@ -19,11 +20,11 @@ from pathlib import Path
 from .collector import collector_paused
 from .files import is_inside, is_post_path, iter_post_files
 from .library import Library, Snapshot, unique_slugs
-from .models import Post, PostError, source_text
+from .models import Post, PostError
 from .reader import ReaderSettings, read_post
 from .sharing import BATCH, read_shared
 from .slugs import slug_from_path
-from .store import PostStore, StatKey
+from .store import PostStore, StatKey, digest_share
 from .watch import Watcher, make_watcher
 
 log = logging.getLogger(__name__)
@@ -147,7 +148,11 @@ class ContentFolder:
     def _first_read(self, store: PostStore) -> bool:
         """The first full read, taking unchanged files' posts from the store (the others
         shared out, see ``sharing``), then storing what the store was missing."""
-        self._stored, self._sharing = store.load(), store
+        shares: dict[str, int] = {}
+        self._stored, self._sharing = store.load(shares), store
+        # Each stored post's share of the digest, hashed when it was stored
+        # (``_digest`` makes it again for a post that is not the stored one).
+        self._marks.update((path, (post, shares[path])) for path, (_, post) in self._stored.items())
         try:
             changed = self._rescan()
         finally:
@@ -201,9 +206,10 @@ class ContentFolder:
         if folder.is_dir() and is_inside(folder, self.root):
             for file in iter_post_files(folder, self.root):
                 try:
-                    keys[file.path] = _stat_key(file.stat())
+                    stat = file.stat()
                 except OSError:
                     continue
+                keys[file.path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)  # _stat_key
         changed = False
         prefix = str(folder) + os.sep if folder != self.root else None
         entries, stored = self._entries, self._stored
@@ -309,7 +315,7 @@ class ContentFolder:
                 read.append(entry.post)
         unique, renamed = unique_slugs(read)
         errors.extend(renamed)
-        posts = sorted(unique, key=_newest_first, reverse=True)
+        posts = sorted(unique, key=_NEWEST_FIRST, reverse=True)
         newest = max((entry.stat[0] for entry in entries.values() if entry.stat), default=0)
         self._newest = newest
         modified = datetime.fromtimestamp(newest / 1e9, UTC) if newest else None
@@ -383,15 +389,12 @@ def _path_key(path: str) -> str:
 
 def _mark(post: Post) -> tuple[Post, int]:
     """A post's share of the content digest."""
-    # What a post's post_url or ref resolved to is part of what it shows.
-    share = f"{source_text(post)}\0{post.digest}\0{post.references}"
-    hasher = hashlib.blake2b(share.encode(), digest_size=16)
-    return post, int.from_bytes(hasher.digest())
+    return post, int.from_bytes(digest_share(post))
 
 
 #: The digest of a folder with no posts.
 _EMPTY_DIGEST = hashlib.blake2b(digest_size=16).hexdigest()
 
 
-def _newest_first(post: Post) -> tuple[datetime, str]:
-    return (post.published, post.slug)
+#: The order of a snapshot's posts (reversed): a key made in C, not by a Python function.
+_NEWEST_FIRST = operator.attrgetter("published", "slug")

@@ -12,6 +12,7 @@ import bisect
 import dataclasses
 import heapq
 import itertools
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,12 @@ from datetime import datetime, tzinfo
 from functools import cached_property
 
 from .models import Post, PostError, Tag, preferred_name
+
+_SLUG = operator.attrgetter("slug")
+_TAGS = operator.attrgetter("tags")
+_PUBLISHED = operator.attrgetter("published")
+_DRAFT = operator.attrgetter("draft")
+_REDIRECT = operator.attrgetter("redirect_to")
 
 
 @dataclass(frozen=True)
@@ -131,26 +138,34 @@ class Library:
         return self._aliases.get(path)
 
     @cached_property
+    def _slugs(self) -> list[str]:
+        """Each post's slug, in the order of ``posts``."""
+        return list(map(_SLUG, self.posts))
+
+    @cached_property
     def _by_slug(self) -> dict[str, Post]:
-        return {post.slug: post for post in self.posts}
+        return dict(zip(self._slugs, self.posts, strict=True))
 
     @cached_property
     def _by_tag(self) -> dict[str, tuple[Post, ...]]:
-        index: defaultdict[str, list[Post]] = defaultdict(list)
-        for post in self.posts:
-            for tag in post.tags:
-                index[tag.slug].append(post)
-        return {slug: tuple(posts) for slug, posts in index.items()}
+        posts = self.posts
+        return {
+            slug: tuple(posts[place] for place in places)
+            for slug, places in self._tag_positions.items()
+        }
 
     @cached_property
     def _tags(self) -> dict[str, TagCount]:
         """Each tag once, in the form most posts write it (ties: alphabetical)."""
-        # One count of (slug, name) pairs in C, then grouped: a site has
-        # far fewer spellings than it has tags on posts.
-        pairs = Counter((tag.slug, tag.name) for post in self.posts for tag in post.tags)
-        forms: defaultdict[str, dict[str, int]] = defaultdict(dict)
-        for (slug, name), count in pairs.items():
-            forms[slug][name] = count
+        # Tags are counted as objects, in C (posts read from the post store
+        # share one Tag per spelling), then grouped by slug and spelling: a
+        # site has far fewer spellings than it has tags on posts.
+        tags = list(itertools.chain.from_iterable(map(_TAGS, self.posts)))
+        by_id = dict(zip(map(id, tags), tags, strict=True))
+        forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        for tag_id, count in Counter(map(id, tags)).items():
+            tag = by_id[tag_id]
+            forms[tag.slug][tag.name] += count
         counts = {}
         for slug, names in forms.items():
             counts[slug] = TagCount(Tag(slug, preferred_name(names)), len(self._by_tag[slug]))
@@ -182,16 +197,16 @@ class Library:
 
     @cached_property
     def _positions(self) -> dict[str, int]:
-        return {post.slug: index for index, post in enumerate(self.posts)}
+        return dict(zip(self._slugs, range(len(self.posts)), strict=True))
 
     @cached_property
     def _tag_positions(self) -> dict[str, tuple[int, ...]]:
         """Each tag's posts as places in ``posts`` (newest first)."""
-        position = self._positions
-        return {
-            slug: tuple(position[post.slug] for post in posts)
-            for slug, posts in self._by_tag.items()
-        }
+        index: defaultdict[str, list[int]] = defaultdict(list)
+        for place, tags in enumerate(map(_TAGS, self.posts)):
+            for tag in tags:
+                index[tag.slug].append(place)
+        return {slug: tuple(places) for slug, places in index.items()}
 
     @cached_property
     def _tag_sets(self) -> dict[str, frozenset[int]]:
@@ -246,7 +261,8 @@ class Library:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Every good post in the folder at one moment, drafts and future posts included."""
+    """Every good post in the folder at one moment, drafts and future posts included,
+    newest first (by publication time, then slug)."""
 
     posts: tuple[Post, ...]
     errors: tuple[PostError, ...]
@@ -283,8 +299,9 @@ class Snapshot:
             posts[at] = new
         edited = Snapshot(tuple(posts), (), digest, self.broken, modified)
         edited.__dict__["_index"] = index
-        if "_moments" in self.__dict__:
-            edited.__dict__["_moments"] = self._moments
+        for kept in ("_moments", "_plain"):  # no post moved, none became a draft or stub
+            if kept in self.__dict__:
+                edited.__dict__[kept] = self.__dict__[kept]
         object.__setattr__(edited, "_origin", (self, dict(replaced)))
         # One step back at most: a chain of edits must not keep every old snapshot.
         object.__setattr__(self, "_origin", None)
@@ -293,7 +310,12 @@ class Snapshot:
     @cached_property
     def _moments(self) -> list[datetime]:
         """Every distinct publication time, in order: the moments the visible set changes."""
-        return sorted({post.published for post in self.posts})
+        return sorted(set(map(_PUBLISHED, self.posts)))
+
+    @cached_property
+    def _plain(self) -> bool:
+        """Whether no post is a draft or a redirect stub (each pass made in C)."""
+        return not any(map(_DRAFT, self.posts)) and set(map(_REDIRECT, self.posts)) <= {None}
 
     def library(self, now: datetime, *, drafts: bool = False) -> Library:
         """The posts visible at ``now``: built once between one publication and the next."""
@@ -312,11 +334,18 @@ class Snapshot:
         if origin is not None and earlier is not None:
             view = earlier.edited(origin[1], version, changed)
         else:
-            shown = [
-                post for post in self.posts if post.published <= now and (drafts or not post.draft)
-            ]
-            visible = tuple(post for post in shown if post.redirect_to is None)
-            stubs = tuple(post for post in shown if post.redirect_to is not None)
+            # Newest first: the posts still to come (usually none) lead.
+            start = 0
+            posts = self.posts
+            while start < len(posts) and posts[start].published > now:
+                start += 1
+            stubs: tuple[Post, ...] = ()
+            if self._plain:  # the usual case: no drafts, no stubs
+                visible = posts[start:]
+            else:
+                shown = [post for post in posts[start:] if drafts or not post.draft]
+                visible = tuple(post for post in shown if post.redirect_to is None)
+                stubs = tuple(post for post in shown if post.redirect_to is not None)
             view = Library(visible, version, self.errors, upcoming, self.broken, changed, stubs)
         if len(self._views) > 16:
             self._views.clear()

@@ -138,7 +138,7 @@ class RowReader:
         if tuple(self._fields) != _ALL_FIELDS:
             raise TypeError("only a post's renderer and summarizer are given")
         self._tag_lists: dict[str, tuple[Tag, ...]] = {"": ()}
-        self._tags: dict[tuple[str, str], Tag] = {}
+        self._tags = _TagTable()
 
     def post(
         self,
@@ -203,9 +203,16 @@ class RowReader:
         parts = text.split(TAG_SEPARATOR)
         if len(parts) % 2:
             raise ValueError("stored post has bad tags")
-        tags = self._tags
-        pairs = zip(parts[::2], parts[1::2], strict=True)
-        return tuple(tags.get(pair) or tags.setdefault(pair, Tag(*pair)) for pair in pairs)
+        pairs = iter(parts)
+        return tuple(map(self._tags.__getitem__, zip(pairs, pairs)))  # noqa: B905 (even)
+
+
+class _TagTable(dict[tuple[str, str], Tag]):
+    """One Tag for each (slug, name), made when first asked for."""
+
+    def __missing__(self, pair: tuple[str, str]) -> Tag:
+        tag = self[pair] = Tag(*pair)
+        return tag
 
 
 def _is_plain_path(text: str) -> bool:

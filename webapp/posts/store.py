@@ -51,7 +51,7 @@ from typing import Any
 
 from . import migration, postjson, reader
 from .migration.siteroot import find_site
-from .models import Post, PostError
+from .models import Post, PostError, source_text
 from .reader import ReaderSettings
 from .sqlite import NotPrivate, ThreadConnections, open_database
 
@@ -59,10 +59,12 @@ log = logging.getLogger(__name__)
 
 StatKey = tuple[int, int, int]
 
-_FORMAT = 8
+_FORMAT = 9
 
 #: The fields every post has in columns of their own (``postjson.COLUMNS``),
-#: then ``post``: the JSON of the others that differ from their defaults.
+#: then ``post``: the JSON of the others that differ from their defaults, and
+#: ``share``: the post's share of the content digest (``digest_share``), so a
+#: restart does not hash every post again.
 #: ``claims``: batches of files a process is reading on a first start (see ``sharing``).
 _SCHEMA = """
 CREATE TABLE about (fingerprint TEXT NOT NULL);
@@ -80,16 +82,28 @@ CREATE TABLE posts (
     body_line INTEGER NOT NULL,
     draft INTEGER NOT NULL,
     post TEXT NOT NULL,
+    share BLOB NOT NULL,
     body TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE claims (name TEXT PRIMARY KEY, owner TEXT NOT NULL, made REAL NOT NULL);
 """
 #: A post's row as ``PostStore.posts`` reads it: not the body, only whether it
 #: is text (typeof() reads the row's header, not the body's pages).
-ROW = f"path, mtime_ns, size, inode, {', '.join(postjson.COLUMNS)}, post, typeof(body) = 'text'"
-INSERT = f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * 14)})"
+ROW = (
+    f"path, mtime_ns, size, inode, {', '.join(postjson.COLUMNS)}, post, share,"
+    " typeof(body) = 'text'"
+)
+INSERT = f"INSERT OR REPLACE INTO posts VALUES ({', '.join('?' * 15)})"
 #: Seconds after which a claim is cleared by the next full save.
 CLAIMS_LAST = 600.0
+
+
+def digest_share(post: Post) -> bytes:
+    """A post's share of the content digest (see ``ContentFolder``): 16 bytes
+    that depend on its source, its digest and what its references resolved to."""
+    # What a post's post_url or ref resolved to is part of what it shows.
+    share = f"{source_text(post)}\0{post.digest}\0{post.references}"
+    return hashlib.blake2b(share.encode(), digest_size=16).digest()
 
 
 def fingerprint(root: Path, settings: ReaderSettings) -> str:
@@ -129,8 +143,10 @@ class PostStore:
 
     # -- reading and writing --------------------------------------------------
 
-    def load(self) -> dict[str, tuple[StatKey, Post]]:
+    def load(self, shares: dict[str, int] | None = None) -> dict[str, tuple[StatKey, Post]]:
         """The stored posts, ready to serve; empty when there is nothing trustworthy.
+        ``shares``, if given, is filled with each post's share of the content
+        digest (``digest_share``, as an integer), by path.
 
         Bodies are not read here: each post gets its body from this file
         when first asked for it (see ``body``)."""
@@ -139,7 +155,7 @@ class PostStore:
             try:
                 if not self.trusts(db):
                     return {}  # written by another version or with other settings
-                return self.posts(db.execute(f"SELECT {ROW} FROM posts"))
+                return self.posts(db.execute(f"SELECT {ROW} FROM posts"), shares)
             finally:
                 db.close()
         except (NotPrivate, OSError, sqlite3.Error) as error:
@@ -159,23 +175,28 @@ class PostStore:
             db.execute("DELETE FROM claims")
             db.execute("INSERT INTO about VALUES (?)", (self._fingerprint,))
 
-    def posts(self, rows: Iterable[Sequence[Any]]) -> dict[str, tuple[StatKey, Post]]:
-        """The posts of rows selected as ``ROW``; a damaged row is left out (that
-        file is read). Bodies are not read here: each post gets its body from
-        this file when first asked for it (see ``body``)."""
+    def posts(
+        self, rows: Iterable[Sequence[Any]], shares: dict[str, int] | None = None
+    ) -> dict[str, tuple[StatKey, Post]]:
+        """The posts of rows selected as ``ROW`` (and their shares, as ``load``); a
+        damaged row is left out (that file is read). Bodies are not read here:
+        each post gets its body from this file when first asked for it (see ``body``)."""
         stored: dict[str, tuple[StatKey, Post]] = {}
         settings = self.settings
         build = postjson.RowReader(renderer=settings.renderer, summarizer=settings.summarizer).post
         body, partial = self.body, functools.partial
+        numbers: dict[str, int] = {} if shares is None else shares
         for (
             path, mtime_ns, size, inode,
             slug, title, published, source, tags, digest, body_line, draft,
-            text, has_body,
+            text, share, has_body,
         ) in rows:  # fmt: skip
             key = (mtime_ns, size, inode)
             try:
                 if has_body != 1:
                     raise ValueError("stored post has a bad body")
+                if type(share) is not bytes or len(share) != 16:
+                    raise ValueError("stored post has a bad share")
                 post = build(
                     slug, title, published, source, tags, digest, body_line, draft, text,
                     partial(body, path, key, digest),
@@ -183,6 +204,7 @@ class PostStore:
             except Exception:  # one damaged row: that file is read again
                 continue
             stored[path] = (key, post)
+            numbers[path] = int.from_bytes(share)
         return stored
 
     def body(self, path: str, key: StatKey, digest: object) -> str:
@@ -230,7 +252,7 @@ class PostStore:
                 # A value front matter gave that JSON cannot hold: read this file next time.
                 log.info("not storing %s: %s", post.source, error)
                 continue
-            yield (path, *key, *values, post.body)
+            yield (path, *key, *values, digest_share(post), post.body)
 
     def save(self, entries: Mapping[str, tuple[StatKey, Post]]) -> None:
         """Bring the store in line with ``entries``, rewriting only the rows that differ."""
