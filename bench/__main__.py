@@ -113,8 +113,11 @@ def main(argv: list[str] | None = None) -> int:
             + ", ".join(f"{name} {us:.0f} µs" for name, us in in_process.items())
             + "."
         )
-        searched = search.measure(largest)
-        slowest = ", ".join(f"`{query}` {ms:.1f} ms" for ms, query in searched.slowest)
+        searched = search.measure(largest, profile=not args.no_profile)
+        slowest = ", ".join(
+            f"`{query}` {ms:.1f} ms ({matched:,} posts match)"
+            for ms, query, matched in searched.slowest
+        )
         report.paragraph(
             f"Search over {searched.posts:,} posts: index built in "
             f"{searched.index_build_s:.1f} s (once; later syncs rewrite changed files only);"
@@ -122,6 +125,12 @@ def main(argv: list[str] | None = None) -> int:
             f" slowest {searched.max_ms:.1f} ms, over a mix of words, prefixes while typing,"
             f" phrases, tags and misses (bench/search.py). The slowest: {slowest}."
         )
+        if searched.profile:
+            report.code(
+                "Those five queries asked again, 5 times each (pyinstrument; SQLite's own"
+                " work shows as the `execute` that asks for it). Where the time goes:",
+                searched.profile,
+            )
         facts = Facts(
             rendered.bare_ms,
             loaded.first_s,

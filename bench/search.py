@@ -60,12 +60,15 @@ class Searched:
     median_ms: float
     p99_ms: float
     max_ms: float
-    slowest: list[tuple[float, str]]  # (milliseconds, query), slowest first
+    slowest: list[tuple[float, str, int]]  # (milliseconds, query, posts matched), slowest first
+    #: pyinstrument's call tree of the slowest queries asked again (empty unless asked for).
+    profile: list[str]
 
 
-def measure(content: Path, *, count: int = 500) -> Searched:
+def measure(content: Path, *, count: int = 500, profile: bool = False) -> Searched:
     """Index the folder, then time ``count`` searches; times in milliseconds,
-    and the slowest queries with their times."""
+    and the slowest queries with their times and how many posts each matched.
+    With ``profile``, the slowest are asked again under pyinstrument."""
     folder = ContentFolder(content, ReaderSettings(), use_inotify=False, poll_interval=3600)
     snapshot = folder.snapshot()
     with tempfile.TemporaryDirectory() as scratch:
@@ -76,13 +79,17 @@ def measure(content: Path, *, count: int = 500) -> Searched:
         now = datetime.now(UTC)
         library = snapshot.library(now)
         timings: list[tuple[float, str]] = []
+        matched: dict[str, int] = {}
         for query in queries(count):
             started = time.perf_counter()
             results = index.search(query, now=now, limit=10)
             [library.get(hit.slug) for hit in results.hits]  # as the page does
             timings.append(((time.perf_counter() - started) * 1000, query))
+            matched[query] = results.total
+        timings.sort()
+        slowest = [(ms, query, matched[query]) for ms, query in timings[-5:][::-1]]
+        profiled = _profile(index, now, [query for _, query, _ in slowest]) if profile else []
         index.close()
-    timings.sort()
     times = [ms for ms, _ in timings]
     return Searched(
         posts=len(snapshot.posts),
@@ -90,8 +97,23 @@ def measure(content: Path, *, count: int = 500) -> Searched:
         median_ms=statistics.median(times),
         p99_ms=times[int(len(times) * 0.99) - 1],
         max_ms=times[-1],
-        slowest=timings[-5:][::-1],
+        slowest=slowest,
+        profile=profiled,
     )
+
+
+def _profile(index: SearchIndex, now: datetime, slowest: list[str], rounds: int = 5) -> list[str]:
+    """Where the slowest queries spend their time, asked ``rounds`` times each."""
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(rounds):
+        for query in slowest:
+            index.search(query, now=now, limit=10)
+    profiler.stop()
+    text = profiler.output_text(unicode=False, color=False, show_all=False, short_mode=True)
+    return [line.rstrip() for line in text.splitlines() if line.strip()][:40]
 
 
 def build_index(content: Path, index: Path) -> None:
