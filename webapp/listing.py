@@ -13,11 +13,11 @@ from flask import (
     get_template_attribute,
     render_template,
     request,
-    url_for,
 )
 from markupsafe import Markup
 
 from .posts import Library, Post, Tag, TagCount
+from .urls import page_url_for
 
 #: Joins tag slugs in a URL: /tags/essay+business/ lists posts with both.
 TAG_SEPARATOR = "+"
@@ -93,11 +93,11 @@ def listing_url(tags: Sequence[Tag], page: int = 1, *, fragment: bool = False) -
     if tags:
         path = canonical_tag_path(tags)
         if page == 1:
-            return url_for(f"{prefix}.tag", tags=path)
-        return url_for(f"{prefix}.tag_page", tags=path, page=page)
+            return page_url_for(f"{prefix}.tag", tags=path)
+        return page_url_for(f"{prefix}.tag_page", tags=path, page=page)
     if page == 1:
-        return url_for(f"{prefix}.index")
-    return url_for(f"{prefix}.index_page", page=page)
+        return page_url_for(f"{prefix}.index")
+    return page_url_for(f"{prefix}.index_page", page=page)
 
 
 def parse_tags(library: Library, expression: str) -> tuple[Tag, ...]:
