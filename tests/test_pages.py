@@ -232,3 +232,19 @@ def test_the_tag_row_follows_new_tags_and_the_mount_point(
     assert tag_row() == ["/", "/tags/business/", "/tags/essay/"]
     current = parse(client.get("/tags/business/")).select("nav.tag-filter a[aria-current]")
     assert [link["href"] for link in current] == ["/tags/business/"]
+
+
+def test_links_follow_each_apps_mount_point(write_post: WritePost, make_app: Any) -> None:
+    # Pages build each link once (see urls.page_url_for), for their own app.
+    write_post("one.md", title="One", tags='["essay"]')
+    at_root = make_app(CACHE_TYPE="NullCache").test_client()
+    mounted = make_app(CACHE_TYPE="NullCache", SITE_URL="https://example.com/blog").test_client()
+
+    def links(client: Any) -> list[str]:
+        page = parse(client.get("/"))
+        return [link["href"] for link in page.select(".site-header a, .post-summary a")]
+
+    expected = ["/", "/", "/archive/", "/tags/", "/posts/one/", "/tags/essay/"]
+    for _ in range(2):
+        assert links(at_root) == expected
+        assert links(mounted) == ["/blog" + href for href in expected]

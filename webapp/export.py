@@ -32,10 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, url_for
+from markupsafe import Markup
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from .blog import get_blog
-from .export_files import by_prefix, read_manifest, remove_extra, write_if_changed
+from .export_files import Files, by_prefix, read_manifest, remove_extra, write_if_changed
+from .listing import keep_summaries, post_summary, summary_key
 from .posts import Library, Post
 from .posts.bundles import bundle_folder, open_bundle_file
 from .posts.render_store import StoredRenderer
@@ -112,14 +114,15 @@ def freeze_site(app: Flask, destination: Path, *, processes: int | None = None) 
     written = 0
     responses = app.extensions["response_cache"]
     responses.storing = False  # each URL is asked for once: nothing to keep or compress
+    files = Files(destination, fresh=fresh)
     try:
-        for file, digest, changed in _render_all(app, destination, todo, processes):
+        for file, digest, changed in _render_all(app, files, todo, processes):
             wanted[file] = digest
             written += changed
             unchanged += not changed
     finally:
         responses.storing = True
-    static_written, static_unchanged = _copy_static(app, destination, wanted)
+    static_written, static_unchanged = _copy_static(app, files, wanted)
     written += static_written
     unchanged += static_unchanged
     removed = 0 if fresh else remove_extra(destination, wanted, MARKER)
@@ -230,64 +233,68 @@ def _base_url(app: Flask) -> str:
 
 
 Row = tuple[str, str, bool]  # a file, its inputs' digest, whether its bytes changed
+Summary = tuple[tuple[object, ...], Markup]  # a post as listings show it, by summary_key
 #: Tasks a worker takes at a time: small enough to keep both busy to the end.
 _BATCH = 16
 
 
-def _render_all(
-    app: Flask, destination: Path, todo: list[_Task], processes: int | None
-) -> list[Row]:
+def _render_all(app: Flask, files: Files, todo: list[_Task], processes: int | None) -> list[Row]:
     """Render and write each task; return a Row for each file.
 
     Post pages come first, spread over processes forked once the app and
     its posts are loaded, each body rendered once and kept in the post
     store; listings and feeds (which show the same bodies) come after and
     take the bodies from there. Without a post store (``BLOG_POST_STORE=off``)
-    a private one lasts for the export.
+    a private one lasts for the export. The listings' summaries of posts are
+    made with their pages, and kept for the processes forked next, so that
+    neither makes every summary again.
     """
     processes = processes or os.cpu_count() or 1
     if processes == 1 or len(todo) < _PARALLEL_FROM or not _can_fork():
-        return _render_chunk(app, destination, todo)
+        return _render_chunk(app, files, todo)[0]
     posts = [task for task in todo if task.footnotes_of is not None]
     rest = [task for task in todo if task.footnotes_of is None]
     renderer: StoredRenderer = app.extensions["blog"].renderer
     with renderer.shared():
-        return _in_processes(app, destination, posts, processes) + _in_processes(
-            app, destination, rest, processes
-        )
+        rows, summaries = _in_processes(app, files, posts, processes)
+        keep_summaries(app, summaries)
+        return rows + _in_processes(app, files, rest, processes)[0]
 
 
-def _in_processes(app: Flask, destination: Path, todo: list[_Task], processes: int) -> list[Row]:
+def _in_processes(
+    app: Flask, files: Files, todo: list[_Task], processes: int
+) -> tuple[list[Row], list[Summary]]:
     # A child forked while another thread is inside SQLite (the post store
     # being written after the first read) inherits SQLite's locks held, and
     # hangs on its first query of the rendered bodies: fork after that write.
     app.extensions["blog"].folder.wait_until_stored()
     global _forked  # read by the forked workers, which inherit the loaded app
-    _forked = (app, destination)
+    _forked = (app, files)
     batches = [todo[start : start + _BATCH] for start in range(0, len(todo), _BATCH)]
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             results = list(pool.imap_unordered(_render_in_worker, batches))
     finally:
         _forked = None
-    return [row for rows in results for row in rows]
+    rows = [row for rows, _ in results for row in rows]
+    return rows, [summary for _, summaries in results for summary in summaries]
 
 
-_forked: tuple[Flask, Path] | None = None
+_forked: tuple[Flask, Files] | None = None
 
 
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _render_in_worker(todo: list[_Task]) -> list[Row]:
+def _render_in_worker(todo: list[_Task]) -> tuple[list[Row], list[Summary]]:
     assert _forked is not None
-    app, destination = _forked
-    return _render_chunk(app, destination, todo)
+    app, files = _forked
+    return _render_chunk(app, files, todo)
 
 
-def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[Row]:
-    """Write each task's answer; return its rows.
+def _render_chunk(app: Flask, files: Files, todo: list[_Task]) -> tuple[list[Row], list[Summary]]:
+    """Write each task's answer; return its rows, and the summaries of its posts.
 
     Pages go through the whole application, as a server asks it. A post's
     footnote fragments, most of the site's files, are its view's answers
@@ -296,12 +303,11 @@ def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[Row]
     """
     base_url = _base_url(app)
     footnote = inspect.unwrap(app.view_functions["partials.footnote"])
-    folders: set[Path] = set()
     done: list[Row] = []
+    summaries: list[Summary] = []
 
     def write(file: str, content: bytes, depends_on: str) -> None:
-        changed = write_if_changed(destination / file, content, folders)
-        done.append((file, depends_on, changed))
+        done.append((file, depends_on, files.write(file, content)))
 
     for task in todo:
         headers = PARTIAL_REQUEST_HEADERS if task.fragment else {}
@@ -312,13 +318,15 @@ def _render_chunk(app: Flask, destination: Path, todo: list[_Task]) -> list[Row]
         if task.footnotes_of is None:
             continue
         with app.test_request_context(task.url, base_url=base_url, headers=PARTIAL_REQUEST_HEADERS):
-            post = get_blog().library().get(task.footnotes_of)
+            library = get_blog().library()
+            post = library.get(task.footnotes_of)
             assert post is not None, task.url
             for note in post.rendered.footnotes:
                 url = url_for("partials.footnote", slug=post.slug, footnote_id=note.id)
                 html = footnote(slug=post.slug, footnote_id=note.id)
                 write(_file_for(url), html.encode(), task.depends_on)
-    return done
+            summaries.append((summary_key(post, library), post_summary(post, library)))
+    return done, summaries
 
 
 def _get(app: Flask, url: str, base_url: str, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -338,7 +346,7 @@ def _get(app: Flask, url: str, base_url: str, headers: dict[str, str]) -> tuple[
     return int(status.split(" ", 1)[0]), content
 
 
-def _copy_static(app: Flask, destination: Path, wanted: dict[str, str]) -> tuple[int, int]:
+def _copy_static(app: Flask, files: Files, wanted: dict[str, str]) -> tuple[int, int]:
     """Copy the static folder (the live site serves each file's bytes as they are)."""
     assert app.static_folder is not None and app.static_url_path is not None
     folder = Path(app.static_folder)
@@ -350,7 +358,7 @@ def _copy_static(app: Flask, destination: Path, wanted: dict[str, str]) -> tuple
             continue
         file = f"{prefix}/{relative.as_posix()}"
         wanted[file] = ""
-        if write_if_changed(destination / file, path.read_bytes()):
+        if files.write(file, path.read_bytes()):
             written += 1
         else:
             unchanged += 1

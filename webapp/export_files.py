@@ -3,24 +3,79 @@ removing what is no longer part of the site (see ``export``)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_if_changed(path: Path, content: bytes, folders: set[Path] | None = None) -> bool:
-    """Write content unless the file holds it already; ``folders`` are known to exist."""
+class Files:
+    """Writes an export's files below root, each only if its bytes changed.
+
+    Into a folder that was empty (``fresh``) nothing is looked at first:
+    there is nothing to compare with, and each folder is made once, its
+    parents known from the paths already written (most of an export's
+    time outside rendering goes to making thousands of small files and
+    folders). Files are opened and written with one call each, without
+    Python's buffered file objects.
+    """
+
+    def __init__(self, root: Path, *, fresh: bool) -> None:
+        self.root = str(root)
+        self.fresh = fresh
+        self._folders = {self.root}  # made or known to exist
+
+    def write(self, file: str, content: bytes) -> bool:
+        """Write ``file`` (a relative path with ``/``); False if it held content already."""
+        path = f"{self.root}/{file}"
+        if not self.fresh:
+            try:
+                if os.stat(path).st_size == len(content) and _read(path) == content:
+                    return False
+            except FileNotFoundError:
+                pass
+            else:  # there, with other bytes: its folder exists
+                _write(path, content)
+                return True
+        folder = path.rpartition("/")[0]
+        if folder not in self._folders:
+            self._make(folder)
+        _write(path, content)
+        return True
+
+    def _make(self, folder: str) -> None:
+        missing = []
+        while folder not in self._folders:
+            missing.append(folder)
+            folder = folder.rpartition("/")[0]
+        for folder in reversed(missing):
+            # Another worker may have made it; in a re-export it may be there.
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(folder)
+            self._folders.add(folder)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _write(path: str, content: bytes) -> None:
+    # Mode 0o666 less the umask, as open(path, "wb") makes files: pages a
+    # web server publishes.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
-        if path.stat().st_size == len(content) and path.read_bytes() == content:
-            return False
-    except FileNotFoundError:
-        if folders is None or path.parent not in folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if folders is not None:
-                folders.add(path.parent)
-    path.write_bytes(content)
-    return True
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def write_if_changed(path: Path, content: bytes) -> bool:
+    """Write content unless the file holds it already (its folder is made if missing)."""
+    return Files(path.parent, fresh=False).write(path.name, content)
 
 
 def read_manifest(marker: Path) -> dict[str, str]:

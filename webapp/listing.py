@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from flask import abort, current_app, get_template_attribute, render_template, request, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    get_template_attribute,
+    render_template,
+    request,
+)
 from markupsafe import Markup
 
 from .posts import Library, Post, Tag, TagCount
+from .urls import page_url_for
 
 #: Joins tag slugs in a URL: /tags/essay+business/ lists posts with both.
 TAG_SEPARATOR = "+"
@@ -85,11 +93,11 @@ def listing_url(tags: Sequence[Tag], page: int = 1, *, fragment: bool = False) -
     if tags:
         path = canonical_tag_path(tags)
         if page == 1:
-            return url_for(f"{prefix}.tag", tags=path)
-        return url_for(f"{prefix}.tag_page", tags=path, page=page)
+            return page_url_for(f"{prefix}.tag", tags=path)
+        return page_url_for(f"{prefix}.tag_page", tags=path, page=page)
     if page == 1:
-        return url_for(f"{prefix}.index")
-    return url_for(f"{prefix}.index_page", page=page)
+        return page_url_for(f"{prefix}.index")
+    return page_url_for(f"{prefix}.index_page", page=page)
 
 
 def parse_tags(library: Library, expression: str) -> tuple[Tag, ...]:
@@ -166,8 +174,8 @@ _SUMMARIES_KEPT = 20_000
 def post_summary(post: Post, library: Library) -> Markup:
     """A post as listings show it (the ``post_summary`` macro), rendered once per
     version of the posts and mount point, however many listings show it."""
-    kept: dict[tuple[object, ...], Markup] = current_app.extensions.setdefault("summaries", {})
-    key = (library.version, post.slug, request.script_root)
+    kept = _summaries(current_app)
+    key = summary_key(post, library)
     html = kept.get(key)
     if html is None:
         if len(kept) >= _SUMMARIES_KEPT:
@@ -175,3 +183,22 @@ def post_summary(post: Post, library: Library) -> Markup:
         macro = get_template_attribute("macros.html", "post_summary")
         html = kept[key] = Markup(macro(post, library))
     return html
+
+
+def summary_key(post: Post, library: Library) -> tuple[object, ...]:
+    """What a kept summary is found by (in a request: the mount point is part of it)."""
+    return (library.version, post.slug, request.script_root)
+
+
+def keep_summaries(app: Flask, made: Iterable[tuple[tuple[object, ...], Markup]]) -> None:
+    """Keep summaries made elsewhere (by ``summary_key``: another process of an export)."""
+    kept = _summaries(app)
+    for key, html in made:
+        if len(kept) >= _SUMMARIES_KEPT:
+            return
+        kept[key] = html
+
+
+def _summaries(app: Flask) -> dict[tuple[object, ...], Markup]:
+    kept: dict[tuple[object, ...], Markup] = app.extensions.setdefault("summaries", {})
+    return kept

@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from .blog import current_library, get_blog
 from .listing import listing_url, post_summary, tag_filter
 from .seo import blog_posting
-from .urls import absolute_path, absolute_url
+from .urls import absolute_path, absolute_url, page_url_for
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ def init_templating(app: Flask) -> None:
     app.add_template_global(tag_filter)
     app.add_template_global(post_summary, name="cached_post_summary")
     app.add_template_global(absolute_url)
+    app.add_template_global(page_url_for, name="url_for")
     app.add_template_global(absolute_path)
     app.add_template_global(blog_posting)
     app.context_processor(_site_context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from flask import current_app, request, url_for
+from flask import current_app, has_request_context, request, url_for
 
 from .posts.sanitizing import Attributes, TagDrop, is_htmx_attribute, rewrite_start_tags
 
@@ -18,9 +18,41 @@ def site_root() -> str:
     return request.host_url.rstrip("/") + request.script_root
 
 
+#: URLs kept per app (the links pages share: the header's, tags', posts');
+#: past this many, they are built afresh.
+_URLS_KEPT = 50_000
+
+
+def page_url_for(endpoint: str, **values: Any) -> str:
+    """``url_for`` for a page's own links, built once per mount point, endpoint
+    and values: every page links the same few URLs, every listing the same tags.
+
+    Outside a request, links with options (``_external``, ``_anchor``…), to a
+    blueprint-relative endpoint or with values that cannot be a key are built
+    each time.
+    """
+    if (
+        not has_request_context()
+        or endpoint.startswith(".")
+        or any(name.startswith("_") for name in values)
+    ):
+        return url_for(endpoint, **values)
+    try:
+        key = (request.script_root, request.host, endpoint, frozenset(values.items()))
+        kept: dict[object, str] = current_app.extensions.setdefault("page_urls", {})
+        url = kept.get(key)
+    except TypeError:  # a value that is not hashable
+        return url_for(endpoint, **values)
+    if url is None:
+        if len(kept) >= _URLS_KEPT:
+            kept.clear()
+        url = kept[key] = url_for(endpoint, **values)
+    return url
+
+
 def absolute_url(endpoint: str, **values: Any) -> str:
     """The absolute URL of an endpoint, for feeds, sitemaps and canonical links."""
-    path = url_for(endpoint, **values)
+    path = page_url_for(endpoint, **values)
     return site_root() + path.removeprefix(request.script_root)
 
 
