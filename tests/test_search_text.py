@@ -332,3 +332,29 @@ def test_an_index_of_the_previous_layout_holding_these_posts_is_made_again(
         assert found(reopened, "expe") == ["cache"]
     finally:
         reopened.close()
+
+
+def test_a_long_prefix_finds_every_word_it_starts_however_many(tmp_path: Path) -> None:
+    """Past four letters the word being typed stands for the words it starts
+    (when there are few): the posts found are the same either way."""
+    content = tmp_path / "content"
+    content.mkdir()
+    bodies = {"fish": "A zebrafish swam.", "finch": "The Zebrafinch sang.", "other": "Zebras."}
+    bodies |= {f"many{n}": f"quokka{n:03d} and more" for n in range(80)}
+    for slug, body in bodies.items():
+        (content / f"{slug}.md").write_text(f"---\ntitle: {slug}\ndate: 2024-01-01\n---\n{body}\n")
+    snapshot = ContentFolder(content, ReaderSettings(), use_inotify=False).snapshot()
+    index = SearchIndex(tmp_path / "search.sqlite3")
+    try:
+        assert index.sync(snapshot.posts, snapshot.digest)
+        now = datetime.now(UTC)
+        for query in ("zebraf", "ZEBRAF", "Zebrafi"):
+            assert sorted(found(index, query)) == ["finch", "fish"]
+        results = index.search("zebrafinch sang zebraf", now=now)
+        assert [hit.slug for hit in results.hits] == ["finch"]
+        assert "<mark>Zebrafinch</mark>" in results.hits[0].snippet_html
+        assert index.search("quokka", now=now, limit=100).total == 80  # 80 words
+        assert index.search("quokka0", now=now, limit=100).total == 80
+        assert index.search("quokka07", now=now).total == 10
+    finally:
+        index.close()

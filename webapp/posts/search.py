@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .models import Post, source_text
-from .search_sql import BROAD, broad_sql, ranked_sql, titled
+from .search_sql import BROAD, VOCABULARY, broad_sql, prefix_match, ranked_sql, titled
 from .search_text import (
     MAX_QUERY_CHARS,
     SearchText,
@@ -132,6 +132,7 @@ class SearchIndex:
             db = open_database(
                 self.path, schema=_SCHEMA, version=SCHEMA_VERSION, check_same_thread=False
             )
+            db.execute(VOCABULARY)
             self._local.db = db
             self._connections.append(db)
         return db
@@ -262,22 +263,24 @@ class SearchIndex:
     ) -> Results:
         """Posts visible at ``now`` matching every word, best first.
 
-        Title matches count most, then tags. Ranking touches only the index;
-        highlighting (which reads each post's text) is done for the shown
-        page alone.
+        Title matches count most, then tags; past ``BROAD`` matches, title
+        and tag matches come first, then the rest, each newest first.
+        Ranking touches only the index; highlighting (which reads each
+        post's text) is done for the shown page alone.
         """
         query = parse_query(text)
         if query is None:
             return Results([], False)
         db = self._connection()
+        prefix = prefix_match(db, query) if query.typing else query.last_prefix
         parameters = {
             "whole": query.whole,
             "settled": query.settled,
-            "prefix": query.last_prefix,
+            "prefix": prefix,
             "now": now.timestamp(),
             "drafts": drafts,
             "titled_whole": titled(query.whole),
-            "titled_prefix": titled(query.with_prefix),
+            "titled_prefix": titled(" AND ".join((*query.terms[:-1], prefix))),
         }
         # A first page in the broad order, and how many match: BM25 ranks them
         # only when they are few (see search_sql).
@@ -294,7 +297,7 @@ class SearchIndex:
         marked: dict[int, tuple[str, str]] = {}
         # A post found by the word being typed is marked by that word alone: its
         # other words matched stemmed, which the prefixes table cannot see.
-        by_table = {"words": query.whole, "prefixes": query.last_prefix}
+        by_table = {"words": query.whole, "prefixes": prefix}
         for table, match in by_table.items():
             rowids = [rowid for rowid, _, found_in in shown if found_in == table]
             if not rowids:
