@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .models import Post, source_text
-from .search_sql import BROAD, VOCABULARY, broad_sql, prefix_match, ranked_sql, titled
+from .search_sql import BROAD, VOCABULARY, broad_sql, most_sql, prefix_match, ranked_sql, titled
 from .search_text import (
     MAX_QUERY_CHARS,
     SearchText,
@@ -279,16 +279,19 @@ class SearchIndex:
             "prefix": prefix,
             "now": now.timestamp(),
             "drafts": drafts,
+            "broad": BROAD,
             "titled_whole": titled(query.whole),
             "titled_prefix": titled(" AND ".join((*query.terms[:-1], prefix))),
         }
-        # A first page in the broad order, and how many match: BM25 ranks them
-        # only when they are few (see search_sql).
-        page = db.execute(
-            broad_sql(query), {**parameters, "limit": limit, "offset": offset}
-        ).fetchall()
-        shown = [(rowid, slug, found_in) for rowid, slug, found_in, _ in page]
-        total = page[0][3] if page else 0
+        # BM25 ranks the matches when they are few (see search_sql); else a
+        # page in the broad order, and how many match.
+        total = 0
+        if db.execute(most_sql(query), parameters).fetchone()[0] > BROAD:
+            page = db.execute(
+                broad_sql(query), {**parameters, "limit": limit, "offset": offset}
+            ).fetchall()
+            shown = [(rowid, slug, found_in) for rowid, slug, found_in, _ in page]
+            total = page[0][3] if page else 0
         if total <= BROAD:  # also past the last page, where the count is not known
             ranked = db.execute(ranked_sql(query), parameters).fetchall()
             shown, total = ranked[offset : offset + limit], len(ranked)
