@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from webapp.posts import ContentFolder, ReaderSettings
-from webapp.posts.search import SearchIndex
+from webapp.posts.search import SCHEMA_VERSION, SearchIndex
+from webapp.posts.search_sql import BROAD
 from webapp.posts.search_text import extract, identifier_parts, parse_query
 
 CACHE_POST = """---
@@ -245,3 +247,114 @@ def test_a_restart_finds_its_posts_indexed_without_waiting_for_a_writer(tmp_path
         writer.close()
         restarted.close()
         folder.close()
+
+
+@pytest.fixture(scope="module")
+def broad(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+    """More posts with one word than search ranks by BM25: p0 (oldest) to
+    p{BROAD+49} (newest) say "common" once, except p3, which says little else
+    (BM25's favourite); p5 has it in its title, p9 in its tags, and p12 has
+    only "commonplace". Every hundredth post says "forty", and p3 ten times."""
+    root = tmp_path_factory.mktemp("broad")
+    content = root / "content"
+    content.mkdir()
+    start = date(2020, 1, 1)
+    for n in range(BROAD + 50):
+        title = "Common ground" if n == 5 else f"Post {n}"
+        tags = "[common]" if n == 9 else "[misc]"
+        body = {3: "common " * 40, 12: "A commonplace filler sentence."}.get(
+            n, f"A common filler sentence and a long tail of other words for post {n}."
+        ) + (" forty" if n % 100 == 0 else " forty" * 10 if n == 3 else "")
+        when = start + timedelta(days=n)
+        (content / f"p{n}.md").write_text(
+            f"---\ntitle: {title}\ndate: {when}\ntags: {tags}\n---\n{body}\n"
+        )
+    snapshot = ContentFolder(content, ReaderSettings(), use_inotify=False).snapshot()
+    built = SearchIndex(root / "search.sqlite3")
+    assert built.sync(snapshot.posts, snapshot.digest)
+    yield built
+    built.close()
+
+
+@pytest.mark.parametrize("query", ["common ", "common", "commo", "comm"])
+def test_a_query_most_posts_match_lists_titles_and_tags_first_then_the_newest(
+    broad: SearchIndex, query: str
+) -> None:
+    results = broad.search(query, now=datetime.now(UTC))
+    newest = [f"p{n}" for n in range(BROAD + 49, BROAD + 41, -1)]
+    # BM25 would put p3 (the word 40 times) right after the title and tag matches.
+    assert [hit.slug for hit in results.hits] == ["p9", "p5", *newest]
+    assert results.more
+    # Typing, the post with only "commonplace" matches too.
+    assert results.total == (BROAD + 49 if query.endswith(" ") else BROAD + 50)
+    assert "<mark>" in results.hits[0].title_html or "<mark>" in results.hits[0].snippet_html
+
+
+def test_pages_of_a_broad_query_follow_on(broad: SearchIndex) -> None:
+    now = datetime.now(UTC)
+    first = broad.search("common ", now=now, limit=10)
+    second = broad.search("common ", now=now, limit=10, offset=10)
+    assert [hit.slug for hit in second.hits] == [f"p{n}" for n in range(BROAD + 41, BROAD + 31, -1)]
+    assert not {hit.slug for hit in first.hits} & {hit.slug for hit in second.hits}
+    past_the_end = broad.search("common ", now=now, offset=BROAD + 100)
+    assert past_the_end.hits == [] and past_the_end.total == BROAD + 49
+
+
+def test_a_narrower_query_is_still_ranked_by_bm25(broad: SearchIndex) -> None:
+    # A dozen posts match: the one saying "forty" most comes first, not the newest.
+    results = broad.search("forty", now=datetime.now(UTC))
+    assert results.total == len(range(0, BROAD + 50, 100)) + 1
+    assert results.hits[0].slug == "p3"
+
+
+def test_an_index_of_the_previous_layout_holding_these_posts_is_made_again(
+    tmp_path: Path,
+) -> None:
+    """An index from before the 4-letter prefixes, though it records the very
+    content version it is given, is emptied and built again."""
+    import sqlite3
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "cache.md").write_text(CACHE_POST)
+    snapshot = ContentFolder(content, ReaderSettings(), use_inotify=False).snapshot()
+    path = tmp_path / "search.sqlite3"
+    first = SearchIndex(path)
+    assert first.sync(snapshot.posts, snapshot.digest)
+    first.close()
+    with contextlib.closing(sqlite3.connect(path)) as old:
+        old.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+
+    reopened = SearchIndex(path)
+    try:
+        assert not reopened.ready  # nothing kept from the old layout
+        assert reopened.sync(snapshot.posts, snapshot.digest)
+        assert found(reopened, "expe") == ["cache"]
+    finally:
+        reopened.close()
+
+
+def test_a_long_prefix_finds_every_word_it_starts_however_many(tmp_path: Path) -> None:
+    """Past four letters the word being typed stands for the words it starts
+    (when there are few): the posts found are the same either way."""
+    content = tmp_path / "content"
+    content.mkdir()
+    bodies = {"fish": "A zebrafish swam.", "finch": "The Zebrafinch sang.", "other": "Zebras."}
+    bodies |= {f"many{n}": f"quokka{n:03d} and more" for n in range(80)}
+    for slug, body in bodies.items():
+        (content / f"{slug}.md").write_text(f"---\ntitle: {slug}\ndate: 2024-01-01\n---\n{body}\n")
+    snapshot = ContentFolder(content, ReaderSettings(), use_inotify=False).snapshot()
+    index = SearchIndex(tmp_path / "search.sqlite3")
+    try:
+        assert index.sync(snapshot.posts, snapshot.digest)
+        now = datetime.now(UTC)
+        for query in ("zebraf", "ZEBRAF", "Zebrafi"):
+            assert sorted(found(index, query)) == ["finch", "fish"]
+        results = index.search("zebrafinch sang zebraf", now=now)
+        assert [hit.slug for hit in results.hits] == ["finch"]
+        assert "<mark>Zebrafinch</mark>" in results.hits[0].snippet_html
+        assert index.search("quokka", now=now, limit=100).total == 80  # 80 words
+        assert index.search("quokka0", now=now, limit=100).total == 80
+        assert index.search("quokka07", now=now).total == 10
+    finally:
+        index.close()

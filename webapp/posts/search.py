@@ -20,9 +20,9 @@ from datetime import datetime
 from pathlib import Path
 
 from .models import Post, source_text
+from .search_sql import BROAD, VOCABULARY, broad_sql, most_sql, prefix_match, ranked_sql, titled
 from .search_text import (
     MAX_QUERY_CHARS,
-    Query,
     SearchText,
     extract,
     identifier_parts,
@@ -33,7 +33,7 @@ from .sqlite import open_database
 __all__ = ["MAX_QUERY_CHARS", "Hit", "Results", "SearchIndex", "plain_text"]
 
 _START, _END = "\x02", "\x03"
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Two tables over the same text. "words" stems (a search for "caches" finds
 # "cache") for whole words; "prefixes" does not, for the word being typed:
@@ -64,8 +64,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(
 CREATE VIRTUAL TABLE IF NOT EXISTS prefixes USING fts5(
     {_COLUMNS}, tokenize = "{_TOKENS}", {_CONTENT},
     -- Index short prefixes, which match the most words, so "ca" is as fast
-    -- as "cache" (a longer prefix reads the few words it matches).
-    prefix = '2 3'
+    -- as "cache" (a longer prefix reads and merges the words it starts). With
+    -- 4 letters too, a common 4-letter prefix is read in a fifth of the time,
+    -- but at 10,001 posts this table is a third larger (131 MB against 99)
+    -- and a first build took 4-6 s more CPU (of 21-24 s, 2 rounds in turns).
+    prefix = '2 3 4'
 );
 -- Rank by BM25: a title match is worth ten body matches, a tag five.
 INSERT INTO words (words, rank) VALUES ('rank', 'bm25(10.0, 5.0, 1.0, 1.0, 0.5)');
@@ -130,6 +133,7 @@ class SearchIndex:
             db = open_database(
                 self.path, schema=_SCHEMA, version=SCHEMA_VERSION, check_same_thread=False
             )
+            db.execute(VOCABULARY)
             self._local.db = db
             self._connections.append(db)
         return db
@@ -260,31 +264,44 @@ class SearchIndex:
     ) -> Results:
         """Posts visible at ``now`` matching every word, best first.
 
-        Title matches count most, then tags. Ranking touches only the index;
-        highlighting (which reads each post's text) is done for the shown
-        page alone.
+        Title matches count most, then tags; past ``BROAD`` matches, title
+        and tag matches come first, then the rest, each newest first.
+        Ranking touches only the index; highlighting (which reads each
+        post's text) is done for the shown page alone.
         """
         query = parse_query(text)
         if query is None:
             return Results([], False)
         db = self._connection()
-        ranked = db.execute(
-            _ranking_sql(query),
-            {
-                "whole": query.whole,
-                "settled": query.settled,
-                "prefix": query.last_prefix,
-                "now": now.timestamp(),
-                "drafts": drafts,
-            },
-        ).fetchall()
-        shown = ranked[offset : offset + limit]
+        prefix = prefix_match(db, query) if query.typing else query.last_prefix
+        parameters = {
+            "whole": query.whole,
+            "settled": query.settled,
+            "prefix": prefix,
+            "now": now.timestamp(),
+            "drafts": drafts,
+            "broad": BROAD,
+            "titled_whole": titled(query.whole),
+            "titled_prefix": titled(" AND ".join((*query.terms[:-1], prefix))),
+        }
+        # BM25 ranks the matches when they are few (see search_sql); else a
+        # page in the broad order, and how many match.
+        total = 0
+        if db.execute(most_sql(query), parameters).fetchone()[0] > BROAD:
+            page = db.execute(
+                broad_sql(query), {**parameters, "limit": limit, "offset": offset}
+            ).fetchall()
+            shown = [(rowid, slug, found_in) for rowid, slug, found_in, _ in page]
+            total = page[0][3] if page else 0
+        if total <= BROAD:  # also past the last page, where the count is not known
+            ranked = db.execute(ranked_sql(query), parameters).fetchall()
+            shown, total = ranked[offset : offset + limit], len(ranked)
         if not shown:
-            return Results([], False, len(ranked))
+            return Results([], False, total)
         marked: dict[int, tuple[str, str]] = {}
         # A post found by the word being typed is marked by that word alone: its
         # other words matched stemmed, which the prefixes table cannot see.
-        by_table = {"words": query.whole, "prefixes": query.last_prefix}
+        by_table = {"words": query.whole, "prefixes": prefix}
         for table, match in by_table.items():
             rowids = [rowid for rowid, _, found_in in shown if found_in == table]
             if not rowids:
@@ -309,7 +326,7 @@ class SearchIndex:
             for rowid, slug, _ in shown
             if rowid in marked
         ]
-        return Results(hits, len(ranked) > offset + limit, len(ranked))
+        return Results(hits, total > offset + limit, total)
 
     def close(self) -> None:
         """Close every thread's connection, once no sync is writing (at shutdown)."""
@@ -356,45 +373,3 @@ def _rows(
 def _marked(text: str) -> str:
     """Escape text for HTML, then turn the match markers into <mark> elements."""
     return html.escape(text).replace(_START, "<mark>").replace(_END, "</mark>")
-
-
-def _ranking_sql(query: Query) -> str:
-    """Every visible post matching the query, best first, with the table it matched in.
-
-    A post matches when every term matches as a (stemmed) word; or, while
-    the last term is being typed, when the others match as words and the
-    last as the start of a word.
-    """
-    visible = "documents.published <= :now AND documents.draft <= :drafts"
-    if not query.typing:
-        return f"""
-            SELECT documents.id, documents.slug, 'words' FROM words
-            JOIN documents ON documents.id = words.rowid
-            WHERE words MATCH :whole AND {visible}
-            ORDER BY words.rank
-        """
-    settled = (
-        "AND documents.id IN (SELECT rowid FROM words WHERE words MATCH :settled)"
-        if query.settled
-        else ""
-    )
-    # Each table's matches are read once and joined to "documents" by its key
-    # (a join of the two match lists to each other took time in the square of
-    # their length; CROSS JOIN keeps the match list the outer loop). A post's
-    # rank in the prefixes table is worked out only when it is not a whole
-    # match already: the word being typed is often a whole word too, and
-    # ranking is most of a query's time. Ties go to the older post.
-    return f"""
-        WITH whole AS MATERIALIZED (SELECT rowid, rank FROM words WHERE words MATCH :whole)
-        SELECT id, slug, found_in FROM (
-            SELECT documents.id, documents.slug, 'words' AS found_in, whole.rank
-            FROM whole CROSS JOIN documents ON documents.id = whole.rowid
-            WHERE {visible}
-            UNION ALL
-            SELECT documents.id, documents.slug, 'prefixes', prefixes.rank
-            FROM prefixes CROSS JOIN documents ON documents.id = prefixes.rowid
-            WHERE prefixes MATCH :prefix AND {visible}
-              AND documents.id NOT IN (SELECT rowid FROM whole) {settled}
-        )
-        ORDER BY rank, id
-    """
