@@ -310,7 +310,7 @@ def test_a_narrower_query_is_still_ranked_by_bm25(broad: SearchIndex) -> None:
 def test_an_index_of_the_previous_layout_holding_these_posts_is_made_again(
     tmp_path: Path,
 ) -> None:
-    """An index from before the 4-letter prefixes, though it records the very
+    """An index of the previous schema version, though it records the very
     content version it is given, is emptied and built again."""
     import sqlite3
 
@@ -335,7 +335,7 @@ def test_an_index_of_the_previous_layout_holding_these_posts_is_made_again(
 
 
 def test_a_long_prefix_finds_every_word_it_starts_however_many(tmp_path: Path) -> None:
-    """Past four letters the word being typed stands for the words it starts
+    """Past three letters the word being typed stands for the words it starts
     (when there are few): the posts found are the same either way."""
     content = tmp_path / "content"
     content.mkdir()

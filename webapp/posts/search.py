@@ -33,7 +33,7 @@ from .sqlite import open_database
 __all__ = ["MAX_QUERY_CHARS", "Hit", "Results", "SearchIndex", "plain_text"]
 
 _START, _END = "\x02", "\x03"
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 8
 
 # Two tables over the same text. "words" stems (a search for "caches" finds
 # "cache") for whole words; "prefixes" does not, for the word being typed:
@@ -64,11 +64,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5(
 CREATE VIRTUAL TABLE IF NOT EXISTS prefixes USING fts5(
     {_COLUMNS}, tokenize = "{_TOKENS}", {_CONTENT},
     -- Index short prefixes, which match the most words, so "ca" is as fast
-    -- as "cache" (a longer prefix reads and merges the words it starts). With
-    -- 4 letters too, a common 4-letter prefix is read in a fifth of the time,
-    -- but at 10,001 posts this table is a third larger (131 MB against 99)
-    -- and a first build took 4-6 s more CPU (of 21-24 s, 2 rounds in turns).
-    prefix = '2 3 4'
+    -- as "cache" (a longer prefix is searched as the words it starts: see
+    -- search_sql). With 4 letters too, a common 4-letter prefix was read in a
+    -- fifth of the time, but at 10,001 posts this table was a third larger
+    -- (131 MB against 99) and a first build took 4-6 s more CPU (of 21-24 s).
+    prefix = '2 3'
 );
 -- Rank by BM25: a title match is worth ten body matches, a tag five.
 INSERT INTO words (words, rank) VALUES ('rank', 'bm25(10.0, 5.0, 1.0, 1.0, 0.5)');

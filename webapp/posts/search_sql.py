@@ -27,7 +27,7 @@ VOCABULARY = (
 #: Most words a long prefix is replaced by.
 _MOST_WORDS = 64
 #: The longest prefix the index holds (see its "prefix" option).
-_INDEXED = 4
+_INDEXED = 3
 _PLAIN = re.compile(r'"([a-z0-9_]+)"')
 
 _VISIBLE = "documents.published <= :now AND documents.draft <= :drafts"
