@@ -74,22 +74,24 @@ def cached_in_process(content: Path, work: Path, rounds: int = 3000) -> dict[str
     return {name: min(times) for name, times in timings.items()}
 
 
-#: Prints the CPU seconds this process spends importing the application.
+#: Prints the CPU seconds this process spends importing a module.
 _IMPORT_SCRIPT = """
 import time
 started = time.process_time()
-import webapp
+import {module}
 print(time.process_time() - started)
 """
 
 
-def import_time(rounds: int = 5) -> float:
-    """CPU seconds a fresh process spends importing the application (median of
-    ``rounds``): each server worker does it before reading a post."""
+def import_time(rounds: int = 5, module: str = "webapp") -> float:
+    """CPU seconds a fresh process spends importing a module (median of
+    ``rounds``): each server worker imports the application before reading a
+    post, and granian's own process imports its command line before it
+    starts the workers."""
     times = [
         float(
             subprocess.run(
-                [sys.executable, "-c", _IMPORT_SCRIPT],
+                [sys.executable, "-c", _IMPORT_SCRIPT.format(module=module)],
                 capture_output=True,
                 text=True,
                 check=True,

@@ -21,6 +21,7 @@ class Facts:
     stored_s: float
     posts: int
     import_s: float
+    granian_s: float
     cached_app_us: float
 
 
@@ -34,7 +35,9 @@ WHY_MISSED = {
     " other half from the post store, on two cores shared with the server's own start."
     " A restart takes unchanged posts from the post store"
     " instead ({stored_s:.2f} s in one process), after importing Flask, Jinja and the"
-    " application ({import_s:.2f} s of CPU per worker).",
+    " application ({import_s:.2f} s of CPU per worker), which granian's own process"
+    " starts once it has imported itself ({granian_s:.2f} s of CPU, asyncio most of it):"
+    " about half of a 1 s restart goes before any post is read.",
     "Markdown": "Markdown: Python-Markdown with no extensions already takes"
     " {bare_ms:.1f} ms for this post; the per-extension table above shows what each"
     " extension the site needs adds.",
@@ -60,11 +63,13 @@ WHY_MISSED = {
     " (Python) while the other makes SQLite's FTS5 inserts into the stemmed and prefix"
     " tables, each about half the work, and the commit then copies the index out of"
     " SQLite's write-ahead log into its file (the profile of a build below shows the split).",
-    "search": "Search: the slowest queries (listed above) are a very common word, or the"
-    " first letters of one still being typed, found in most of the posts: BM25 ranks every"
-    " match before the best ten are kept, and the first four letters or more of a word"
-    " (the index holds words' first two and three) merge the match lists of every word"
-    " they start.",
+    "search": "Search: the slowest queries (listed above, with how many posts each"
+    " matches, and profiled there) are the first letters of a word still being typed."
+    " FTS5 merges the match lists of every word they start, with each match's place in"
+    " the text, inside SQLite. The index holds words' first two and three letters; a"
+    " longer prefix that starts few words is searched as those words. The matches are"
+    " counted before a page is chosen: past 1,000 the page is the title and tag matches,"
+    " then the newest, with no BM25 over them all.",
 }
 
 
