@@ -38,7 +38,8 @@ def page_url_for(endpoint: str, **values: Any) -> str:
     ):
         return url_for(endpoint, **values)
     try:
-        key = (request.script_root, request.host, endpoint, frozenset(values.items()))
+        # A link without _external is a path: the request's host plays no part.
+        key = (request.script_root, endpoint, frozenset(values.items()))
         kept: dict[object, str] = current_app.extensions.setdefault("page_urls", {})
         url = kept.get(key)
     except TypeError:  # a value that is not hashable

@@ -206,10 +206,9 @@ class ContentFolder:
         if folder.is_dir() and is_inside(folder, self.root):
             for file in iter_post_files(folder, self.root):
                 try:
-                    stat = file.stat()
+                    keys[file.path] = _stat_key(file.stat())
                 except OSError:
                     continue
-                keys[file.path] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)  # _stat_key
         changed = False
         prefix = str(folder) + os.sep if folder != self.root else None
         entries, stored = self._entries, self._stored

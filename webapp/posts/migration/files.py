@@ -51,10 +51,7 @@ def _split_name(name: str) -> tuple[str, str]:
 
 def is_markdown_name(name: str) -> bool:
     """Whether a file name has one of the Markdown suffixes posts use."""
-    if "/" in name:
-        return _split_name(name)[1].lower() in MARKDOWN_SUFFIXES
-    dot = name.rfind(".")  # as _split_name finds the suffix, inline: called for every file
-    return 0 < dot < len(name) - 1 and name[dot:].lower() in MARKDOWN_SUFFIXES
+    return _split_name(name)[1].lower() in MARKDOWN_SUFFIXES
 
 
 def is_bundle_index(name: str) -> bool:
